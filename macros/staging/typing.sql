@@ -1,0 +1,85 @@
+{#-
+    Typing helpers used by the staging layer. Raw values may arrive as any type (CSV: text,
+    Parquet: whatever the exporter wrote), so each helper goes through text and never fails:
+    an unparseable value becomes null and the base model decides whether that quarantines the row.
+-#}
+
+{#- Trimmed text, empty string as null. -#}
+{% macro clean_text(column) -%}
+    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
+{%- endmacro %}
+
+
+{#- Lower-cased clean text, for codes and enumerations (event types, statuses, channels). -#}
+{% macro clean_code(column) -%}
+    lower({{ clean_text(column) }})
+{%- endmacro %}
+
+
+{#- Any ISO-8601 timestamp with or without a UTC offset -> naive UTC timestamp (no offset = UTC). -#}
+{% macro to_utc_timestamp(column) -%}
+    {{ return(adapter.dispatch('to_utc_timestamp')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_utc_timestamp(column) -%}
+    cast(to_utc_timestamp(cast({{ clean_text(column) }} as timestamp), 'UTC') as timestamp)
+{%- endmacro %}
+
+{% macro duckdb__to_utc_timestamp(column) -%}
+    timezone('UTC', try_cast({{ clean_text(column) }} as timestamptz))
+{%- endmacro %}
+
+
+{#- Decimal money amount; '12,34.5', 'N/A' and '' become null. -#}
+{% macro to_amount(column) -%}
+    {{ return(adapter.dispatch('to_amount')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_amount(column) -%}
+    cast({{ clean_text(column) }} as decimal(18, 2))
+{%- endmacro %}
+
+{% macro duckdb__to_amount(column) -%}
+    try_cast({{ clean_text(column) }} as decimal(18, 2))
+{%- endmacro %}
+
+
+{#- Numeric measure (double). -#}
+{% macro to_double(column) -%}
+    {{ return(adapter.dispatch('to_double')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_double(column) -%}
+    cast({{ clean_text(column) }} as double)
+{%- endmacro %}
+
+{% macro duckdb__to_double(column) -%}
+    try_cast({{ clean_text(column) }} as double)
+{%- endmacro %}
+
+
+{#- Whole number; '3.0' is accepted as 3, '3.5' is not a whole number (null). -#}
+{% macro to_integer(column) -%}
+    {{ return(adapter.dispatch('to_integer')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_integer(column) -%}
+    cast({{ clean_text(column) }} as integer)
+{%- endmacro %}
+
+{% macro duckdb__to_integer(column) -%}
+    case
+        when try_cast({{ clean_text(column) }} as double)
+            = floor(try_cast({{ clean_text(column) }} as double))
+            then try_cast(try_cast({{ clean_text(column) }} as double) as integer)
+    end
+{%- endmacro %}
+
+
+{#- Boolean from the encodings exports use: true/false, t/f, yes/no, y/n, 1/0. Else null. -#}
+{% macro to_boolean(column) -%}
+    case
+        when {{ clean_code(column) }} in ('true', 't', 'yes', 'y', '1', '1.0') then true
+        when {{ clean_code(column) }} in ('false', 'f', 'no', 'n', '0', '0.0') then false
+    end
+{%- endmacro %}

@@ -1,0 +1,27 @@
+with validated_events as (
+
+    select * from {{ ref('base_app__events') }}
+
+),
+
+final as (
+
+    select
+        event_id,
+        device_id,
+        user_id,
+        event_name,
+        event_at,
+        feature,
+        screen,
+        platform,
+        app_version,
+        received_at,
+        source_file
+    from validated_events
+    where quarantine_reason is null
+        and dedupe_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,27 @@
+with validated_customers as (
+
+    select * from {{ ref('base_crm__customers') }}
+
+),
+
+final as (
+
+    select
+        customer_id,
+        email_hash,
+        phone_hash,
+        first_name_hash,
+        last_name_hash,
+        country,
+        signed_up_at,
+        has_marketing_consent,
+        has_tracking_consent,
+        updated_at,
+        source_file
+    from validated_customers
+    where quarantine_reason is null
+        and dedupe_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,48 @@
+"""What a build produced: row counts per warehouse layer, for `make demo` to print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+# Schema -> the layer it holds, in pipeline order; schemas not listed are shown after these.
+LAYERS: dict[str, str] = {
+    "raw": "raw (views over the files)",
+    "staging": "staging",
+    "main": "marts",
+    "quality": "quality",
+    "reference": "seeds",
+}
+
+
+def warehouse_row_counts(warehouse: Path) -> list[tuple[str, str, int]]:
+    """(schema, table, rows) for every table and view in the warehouse, in layer order."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        relations = connection.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "union all select schema_name, view_name from duckdb_views() where not internal "
+            "order by 1, 2"
+        ).fetchall()
+        counts = []
+        for schema, table in relations:
+            (rows,) = connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+            counts.append((schema, table, int(rows)))
+    order = {schema: position for position, schema in enumerate(LAYERS)}
+    return sorted(counts, key=lambda row: (order.get(row[0], len(order)), row[0], row[1]))
+
+
+def render(warehouse: Path, raw_dir: Path) -> str:
+    """A plain-text summary of the warehouse and where the outputs are."""
+    if not warehouse.exists():
+        return f"No warehouse at {warehouse}: run `make demo` first."
+    lines = [f"Warehouse {warehouse} (raw files from {raw_dir}/):"]
+    current_schema = None
+    for schema, table, rows in warehouse_row_counts(warehouse):
+        if schema != current_schema:
+            lines.append(f"  {LAYERS.get(schema, schema)} [{schema}]")
+            current_schema = schema
+        lines.append(f"    {table:<40} {rows:>12,}")
+    lines.append("Query it with: .venv/bin/python -c \"import duckdb; "
+                 f"print(duckdb.connect('{warehouse}', read_only=True).sql('show all tables'))\"")
+    return "\n".join(lines)
