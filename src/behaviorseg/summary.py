@@ -43,6 +43,8 @@ def render(warehouse: Path, raw_dir: Path) -> str:
             lines.append(f"  {LAYERS.get(schema, schema)} [{schema}]")
             current_schema = schema
         lines.append(f"    {table:<40} {rows:>12,}")
-    lines.append("Query it with: .venv/bin/python -c \"import duckdb; "
-                 f"print(duckdb.connect('{warehouse}', read_only=True).sql('show all tables'))\"")
+    lines.append(
+        'Query it with: .venv/bin/python -c "import duckdb; '
+        f"print(duckdb.connect('{warehouse}', read_only=True).sql('show all tables'))\""
+    )
     return "\n".join(lines)

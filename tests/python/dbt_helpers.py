@@ -1,0 +1,93 @@
+"""Run the dbt project against a throw-away raw folder and warehouse (used by the tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    """Exit code and combined output of one dbt invocation."""
+
+    returncode: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass(frozen=True)
+class DbtProject:
+    """The project pointed at one raw folder and one warehouse file."""
+
+    raw_dir: Path
+    warehouse: Path
+    work_dir: Path
+
+    def run(self, *args: str, extra_env: dict[str, str] | None = None) -> DbtResult:
+        """Run `dbt <args>` with this raw folder and warehouse; never raises."""
+        env = {
+            **os.environ,
+            "RAW_DATA_DIR": str(self.raw_dir),
+            "DUCKDB_PATH": str(self.warehouse),
+            "DBT_PROFILES_DIR": str(PROJECT_DIR),
+            "DBT_LOG_PATH": str(self.work_dir / "logs"),
+            "DBT_TARGET_PATH": str(self.work_dir / "target"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            **(extra_env or {}),
+        }
+        completed = subprocess.run(
+            [str(DBT_EXECUTABLE), "--no-use-colors", *args],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+
+    def build(self, *args: str) -> DbtResult:
+        """`dbt build`; fails the calling test with dbt's output when the build fails."""
+        result = self.run("build", *args)
+        assert result.ok, result.output[-6000:]
+        return result
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run SQL against the warehouse (read-only) and return a DataFrame."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            return connection.execute(sql).df()
+
+    def scalar(self, sql: str) -> object:
+        """The single value a query returns."""
+        return self.query(sql).iat[0, 0]
+
+
+def make_project(tmp_path: Path) -> DbtProject:
+    """A DbtProject with its own empty raw dir and warehouse under tmp_path."""
+    raw_dir = tmp_path / "raw"
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    return DbtProject(raw_dir=raw_dir, warehouse=tmp_path / "warehouse.duckdb", work_dir=tmp_path)
+
+
+def write_entity(raw_dir: Path, entity: str, file_name: str, rows: list[dict]) -> Path:
+    """Write rows as one raw file (.parquet or .csv by file_name) of an entity folder."""
+    folder = raw_dir / entity
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / file_name
+    frame = pd.DataFrame(rows)
+    if file_name.endswith(".csv"):
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
