@@ -1,0 +1,65 @@
+{#-
+    Feature scoring and normalisation helpers.
+-#}
+
+{#-
+    Quintile score 1-5 (5 best) from the cumulative distribution: tied values always get the
+    same score (unlike ntile, which splits ties arbitrarily). Nulls stay null and are not ranked.
+-#}
+{% macro quintile_score(column, higher_is_better=true) -%}
+    case
+        when {{ column }} is not null then cast(ceil(round(5 * cume_dist() over (
+            partition by case when {{ column }} is null then 0 else 1 end
+            order by {{ column }} {{ 'asc' if higher_is_better else 'desc' }}
+        ), 9)) as integer)
+    end
+{%- endmacro %}
+
+
+{#- Percentile rank 0-1 among non-null values (ties share a rank); null stays null. -#}
+{% macro percentile_rank(column, higher_is_better=true) -%}
+    case
+        when {{ column }} is not null then percent_rank() over (
+            partition by case when {{ column }} is null then 0 else 1 end
+            order by {{ column }} {{ 'asc' if higher_is_better else 'desc' }}
+        )
+    end
+{%- endmacro %}
+
+
+{#- z-score against all rows: (x - mean) / population standard deviation; 0 when constant. -#}
+{% macro zscore(column) -%}
+    coalesce(
+        ({{ column }} - avg({{ column }}) over ())
+        / nullif(stddev_pop({{ column }}) over (), 0),
+        case when {{ column }} is not null then 0.0 end
+    )
+{%- endmacro %}
+
+
+{#- min-max scaling to 0-1 against all rows; 0 when constant. -#}
+{% macro min_max_scale(column) -%}
+    coalesce(
+        ({{ column }} - min({{ column }}) over ())
+        / nullif(max({{ column }}) over () - min({{ column }}) over (), 0),
+        case when {{ column }} is not null then 0.0 end
+    )
+{%- endmacro %}
+
+
+{#- The weighted engagement score 0-100 from percentile ranks; weights from var('engagement_weights'). -#}
+{% macro engagement_score(rank_columns) -%}
+    {%- set weights = var('engagement_weights') -%}
+    {%- set total = weights.values() | sum -%}
+    round(100 * (
+        {%- for component, weight in weights.items() %}
+        {{ weight }} * coalesce({{ rank_columns[component] }}, 0){{ ' +' if not loop.last }}
+        {%- endfor %}
+    ) / {{ total }}, 2)
+{%- endmacro %}
+
+
+{#- Number of rows where a condition holds, as bigint on every warehouse. -#}
+{% macro count_where(condition) -%}
+    cast(sum(case when {{ condition }} then 1 else 0 end) as bigint)
+{%- endmacro %}

@@ -1,0 +1,134 @@
+{#
+    Per person (identity-stitched), session and event behavior as of the as-of date. Rates use the
+    last `engagement_window_days`; recency uses the whole history.
+#}
+
+with sessions as (
+
+    select * from {{ ref('fct_sessions') }}
+
+),
+
+sessionised_events as (
+
+    select * from {{ ref('int_events_sessionised') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date_resolved') }}
+
+),
+
+window_start as (
+
+    select
+        as_of_at,
+        as_of_date,
+        {{ dbt.dateadd('day', -1 * var('engagement_window_days'), 'as_of_at') }} as window_start_at
+    from as_of
+
+),
+
+sessions_until_as_of as (
+
+    select
+        sessions.*,
+        sessions.session_start_at > window_start.window_start_at as is_in_window,
+        window_start.as_of_date
+    from sessions
+    cross join window_start
+    where sessions.session_start_at <= window_start.as_of_at
+
+),
+
+events_in_window as (
+
+    select sessionised_events.*
+    from sessionised_events
+    cross join window_start
+    where sessionised_events.event_at <= window_start.as_of_at
+        and sessionised_events.event_at > window_start.window_start_at
+
+),
+
+purchase_timing as (
+
+    select
+        sessionised_events.person_id,
+        sessionised_events.session_id,
+        min(case when sessionised_events.is_purchase then sessionised_events.event_at end)
+            as first_purchase_at
+    from sessionised_events
+    cross join window_start
+    where sessionised_events.event_at <= window_start.as_of_at
+    group by sessionised_events.person_id, sessionised_events.session_id
+
+),
+
+session_facts as (
+
+    select
+        sessions_until_as_of.person_id,
+        min(sessions_until_as_of.session_start_at) as first_session_at,
+        max(sessions_until_as_of.session_start_at) as last_session_at,
+        max(sessions_until_as_of.as_of_date) as as_of_date,
+        {{ count_where("is_in_window") }} as sessions_in_window,
+        avg(case when is_in_window then duration_seconds end) as avg_session_duration_s,
+        avg(case when is_in_window then page_views end) as pages_per_session,
+        avg(case when is_in_window then avg_scroll_depth end) as avg_scroll_depth,
+        {{ count_where("is_in_window and cart_adds > 0") }} as cart_sessions,
+        {{ count_where("is_in_window and cart_adds > 0 and not has_purchase") }}
+            as abandoned_cart_sessions,
+        avg(case when is_in_window and has_purchase then
+            {{ dbt.datediff('sessions_until_as_of.session_start_at', 'purchase_timing.first_purchase_at', 'second') }} / 60.0
+        end) as browse_to_buy_minutes
+    from sessions_until_as_of
+    left join purchase_timing
+        on purchase_timing.session_id = sessions_until_as_of.session_id
+    group by sessions_until_as_of.person_id
+
+),
+
+event_facts as (
+
+    select
+        person_id,
+        count(distinct feature) as distinct_features_used,
+        count(distinct category) as distinct_categories_viewed,
+        avg(case when source = 'app' then 1.0 else 0.0 end) as app_share
+    from events_in_window
+    group by person_id
+
+),
+
+final as (
+
+    select
+        session_facts.person_id,
+        session_facts.first_session_at,
+        session_facts.last_session_at,
+        session_facts.sessions_in_window,
+        session_facts.sessions_in_window * 7.0 / {{ var('engagement_window_days') }}
+            as sessions_per_week,
+        {{ dbt.datediff('cast(session_facts.last_session_at as date)', 'session_facts.as_of_date', 'day') }}
+            as days_since_last_session,
+        session_facts.avg_session_duration_s,
+        session_facts.pages_per_session,
+        session_facts.avg_scroll_depth,
+        coalesce(event_facts.distinct_features_used, 0) as distinct_features_used,
+        coalesce(event_facts.distinct_categories_viewed, 0) as distinct_categories_viewed,
+        event_facts.app_share,
+        session_facts.browse_to_buy_minutes,
+        case
+            when session_facts.cart_sessions > 0
+                then session_facts.abandoned_cart_sessions * 1.0 / session_facts.cart_sessions
+        end as cart_abandonment_rate
+    from session_facts
+    left join event_facts
+        on event_facts.person_id = session_facts.person_id
+
+)
+
+select * from final

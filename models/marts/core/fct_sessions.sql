@@ -1,0 +1,146 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='person_id',
+        incremental_strategy='delete+insert',
+        pre_hook=[
+            "{% if is_incremental() %}
+             delete from {{ this }}
+             where person_id not in (
+                 select distinct person_id from {{ ref('int_events_sessionised') }}
+             )
+             {% endif %}"
+        ],
+    )
+}}
+
+{#
+    One row per session (web and app events of one person, cut at `session_timeout_minutes` of
+    inactivity). Rebuilt per person, for the persons int_events_sessionised recomputed in this run.
+#}
+
+with sessionised_events as (
+
+    select * from {{ ref('int_events_sessionised') }}
+
+),
+
+identity_map as (
+
+    select * from {{ ref('identity_map') }}
+
+),
+
+person_customers as (
+
+    select
+        person_id,
+        min(customer_id) as customer_id
+    from identity_map
+    group by person_id
+
+),
+
+events_in_batch as (
+
+    select *
+    from sessionised_events
+    {% if is_incremental() %}
+    where sessionised_invocation_id = '{{ invocation_id }}'
+    {% endif %}
+
+),
+
+session_devices as (
+
+    select
+        session_id,
+        {{ dbt.listagg("source || ':' || device_label", "', '", "order by source || ':' || device_label") }}
+            as devices
+    from (
+        select distinct
+            session_id,
+            source,
+            coalesce(device, 'unknown') as device_label
+        from events_in_batch
+    ) as distinct_devices
+    group by session_id
+
+),
+
+session_firsts as (
+
+    select
+        session_id,
+        page_url as landing_page,
+        source as landing_source
+    from events_in_batch
+    where is_session_start
+
+),
+
+session_aggregates as (
+
+    select
+        session_id,
+        person_id,
+        min(event_at) as session_start_at,
+        max(event_at) as session_end_at,
+        count(*) as events,
+        {{ count_where("is_page_view") }} as page_views,
+        {{ count_where("is_product_view") }} as product_views,
+        {{ count_where("is_search") }} as searches,
+        {{ count_where("is_cart_add") }} as cart_adds,
+        max(case when is_checkout then 1 else 0 end) = 1 as has_checkout,
+        max(case when is_purchase then 1 else 0 end) = 1 as has_purchase,
+        min(case when is_cart_add then event_at end) as first_cart_add_at,
+        count(distinct identifier_type || ':' || identifier) as identifier_count,
+        count(distinct source) as source_count,
+        max(case when user_id is not null then 1 else 0 end) = 1 as is_logged_in,
+        avg(scroll_depth) as avg_scroll_depth,
+        count(distinct category) as categories_viewed,
+        count(distinct feature) as features_used
+    from events_in_batch
+    group by session_id, person_id
+
+),
+
+final as (
+
+    select
+        session_aggregates.session_id,
+        session_aggregates.person_id,
+        person_customers.customer_id,
+        session_aggregates.session_start_at,
+        session_aggregates.session_end_at,
+        {{ dbt.datediff('session_aggregates.session_start_at', 'session_aggregates.session_end_at', 'millisecond') }}
+            / 1000.0 as duration_seconds,
+        session_aggregates.events,
+        session_aggregates.page_views,
+        session_aggregates.product_views,
+        session_aggregates.searches,
+        session_aggregates.cart_adds,
+        session_aggregates.has_checkout,
+        session_aggregates.has_purchase,
+        session_aggregates.is_logged_in,
+        session_aggregates.identifier_count,
+        session_aggregates.source_count > 1 as is_cross_device,
+        session_devices.devices,
+        session_firsts.landing_page,
+        session_firsts.landing_source,
+        {{ dbt.datediff('session_aggregates.session_start_at', 'session_aggregates.first_cart_add_at', 'millisecond') }}
+            / 60000.0 as minutes_to_first_cart_add,
+        session_aggregates.avg_scroll_depth,
+        session_aggregates.categories_viewed,
+        session_aggregates.features_used
+    from session_aggregates
+    inner join session_firsts
+        on session_firsts.session_id = session_aggregates.session_id
+    inner join session_devices
+        on session_devices.session_id = session_aggregates.session_id
+    left join person_customers
+        on person_customers.person_id = session_aggregates.person_id
+
+)
+
+select * from final
