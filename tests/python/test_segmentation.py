@@ -134,7 +134,12 @@ def test_orders_only_data_drops_every_clickstream_and_support_group(
 ) -> None:
     prepared = prepare_features(orders_only(personas))
     assert set(prepared.dropped_groups) == CLICKSTREAM_GROUPS
-    assert set(prepared.feature_groups.values()) == {"rfm", "order_value", "purchase_velocity"}
+    assert set(prepared.feature_groups.values()) == {
+        "rfm",
+        "order_value",
+        "purchase_velocity",
+        "lifecycle",
+    }
 
 
 def test_nothing_usable_raises() -> None:

@@ -6,6 +6,7 @@
 
 {%- set numeric_features = [
     'recency_days', 'frequency', 'monetary', 'lifetime_completed_orders', 'lifetime_net_revenue',
+    'tenure_days',
     'sessions_per_week', 'days_since_last_session', 'avg_session_duration_s', 'pages_per_session',
     'avg_scroll_depth', 'distinct_features_used', 'distinct_categories_viewed', 'app_share',
     'engagement_score', 'days_first_session_to_first_order', 'mean_days_between_orders',
@@ -61,6 +62,12 @@ features_joined as (
         coalesce(customer_orders.monetary, 0) as monetary,
         coalesce(customer_orders.lifetime_completed_orders, 0) as lifetime_completed_orders,
         coalesce(customer_orders.lifetime_net_revenue, 0) as lifetime_net_revenue,
+        -- Tenure: days since the customer was first seen (sign-up, first session or first order).
+        greatest(0, {{ dbt.datediff(
+            'cast(least(customers.signed_up_at, person_sessions.first_session_at,'
+            ~ ' customer_orders.first_completed_order_at) as date)',
+            'as_of.as_of_date', 'day'
+        ) }}) as tenure_days,
         coalesce(person_sessions.sessions_per_week, 0) as sessions_per_week,
         person_sessions.days_since_last_session,
         person_sessions.avg_session_duration_s,

@@ -69,6 +69,8 @@ DEFAULT_FEATURES: tuple[FeatureSpec, ...] = (
     _spec("recency_days", "rfm", WIN, True, "days since the last order; never -> window + 1"),
     _spec("frequency", "rfm", Z, True, "completed orders in the RFM window"),
     _spec("monetary", "rfm", Z, True, "net revenue in the RFM window"),
+    # lifecycle: how long the customer has been known (sign-up, first session or order).
+    _spec("tenure_days", "lifecycle", MED, True, "days since first seen"),
     # order value (orders).
     _spec("average_order_value", "order_value", MED, True, "monetary / frequency"),
     _spec("discounted_order_share", "order_value", MED, False, "share of discounted orders"),
@@ -197,7 +199,14 @@ def prepare_features(
     A feature that is entirely null, or constant after imputation, is dropped (reason in
     ``dropped_features``); a group whose features are all dropped is listed in
     ``dropped_groups``. Raises ValueError when no feature is left.
+
+    Rows come out sorted by ``id_column``: a warehouse returns rows in no fixed order, and
+    K-Means initialisation, samples and float sums depend on it, so sorting is what makes a
+    re-run on the same data identical. ``customer_ids`` gives the output order.
     """
+    customer_features = customer_features.sort_values(id_column, kind="stable").reset_index(
+        drop=True
+    )
     columns: dict[str, np.ndarray] = {}
     groups: dict[str, str] = {}
     dropped: dict[str, str] = {}

@@ -93,8 +93,9 @@ _PERSONAS: tuple[tuple[str, int, str, tuple[tuple[str, str, float], ...]], ...] 
     (
         "New Customers",
         5,
-        "Placed a first order recently and have not reordered yet",
+        "Joined recently: first sessions and a first order or two so far",
         (
+            ("tenure_days", "low", 2.0),
             ("recency_days", "low", 1.5),
             ("frequency", "low", 1.0),
             ("mean_days_between_orders", "high", 1.0),

@@ -279,6 +279,9 @@ def _persona_frame(persona: str, n: int, rng: Generator) -> pd.DataFrame:
                 has_tickets, np.clip(rng.normal(draws["csat"], 0.6), 1, 5), np.nan
             ),
             "days_since_last_ticket": np.where(has_tickets, rng.integers(0, 365, n), np.nan),
+            "tenure_days": np.floor(
+                rng.uniform(1, 60, n) if persona == "new_customer" else rng.uniform(120, 1500, n)
+            ),
         }
     )
 

@@ -40,7 +40,6 @@ class People:
 
     first_name: np.ndarray
     last_name: np.ndarray
-    email_number: np.ndarray
     email_domain: np.ndarray
     phone_number: np.ndarray  # 10 digits
     phone_style: np.ndarray
@@ -65,7 +64,6 @@ def draw_people(rng: np.random.Generator, customers: int, names: tuple[int, int,
     return People(
         first_name=rng.integers(0, first_names, customers),
         last_name=rng.integers(0, last_names, customers),
-        email_number=rng.integers(1, 1000, customers),
         email_domain=rng.integers(0, domains, customers),
         phone_number=rng.integers(2_000_000_000, 9_999_999_999, customers),
         phone_style=rng.integers(0, 3, customers),

@@ -416,13 +416,17 @@ def order_items_table(world: World, line: np.ndarray) -> pa.Table:
 
 
 def emails(world: World, customer: np.ndarray) -> pa.Array:
-    """Customers' e-mail addresses as the CRM stores them (lower case)."""
+    """Customers' e-mail addresses as the CRM stores them (lower case).
+
+    The number is the customer's own index, so two customers never share an address (a shared
+    address would rightly stitch two accounts into one person).
+    """
     people = world.people
     return text.join(
         FIRST_NAME_EMAIL.take(pa.array(people.first_name[customer])),
         ".",
         LAST_NAME_EMAIL.take(pa.array(people.last_name[customer])),
-        pc.cast(pa.array(people.email_number[customer]), STRING),
+        pc.cast(pa.array(np.asarray(customer) + 1), STRING),
         "@",
         EMAIL_DOMAIN_TEXT.take(pa.array(people.email_domain[customer])),
     )
