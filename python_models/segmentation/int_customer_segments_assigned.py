@@ -4,6 +4,7 @@ stable from run to run."""
 
 from behaviorseg.dbt_bridge import frame, log, previous_table, settings
 from behaviorseg.segmentation.runs import (
+    anomalous_customer_ids,
     customer_assignments,
     run_with_selected_k,
     segmentation_config,
@@ -19,6 +20,9 @@ def model(dbt, session):
         frame(dbt.ref("int_segment_model_selection")),
         naming_rules=frame(dbt.ref("segment_naming_rules")),
         previous_centroids=previous_table(session, dbt.this.schema, "int_segment_centroids"),
+        excluded_customer_ids=anomalous_customer_ids(
+            frame(dbt.ref("int_customer_anomalies_scored"))
+        ),
     )
     if run is not None and run.dropped_groups:
         log(

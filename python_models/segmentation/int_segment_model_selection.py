@@ -1,14 +1,20 @@
 """Scores each k for the segmentation: silhouette, WCSS (elbow), Davies-Bouldin,
-Calinski-Harabasz; marks the selected row (best silhouette unless var segment_k fixes k)."""
+Calinski-Harabasz; marks the selected row (best silhouette unless var segment_k fixes k).
+Customers the anomaly model flags are left out of the fit."""
 
 from behaviorseg.dbt_bridge import frame, log, settings
-from behaviorseg.segmentation.runs import model_selection_table, segmentation_config
+from behaviorseg.segmentation.runs import (
+    anomalous_customer_ids,
+    model_selection_table,
+    segmentation_config,
+)
 
 
 def model(dbt, session):
     config = segmentation_config(settings(dbt.config.get("meta")))
     features = frame(dbt.ref("customer_features"))
-    table = model_selection_table(features, config)
+    anomalies = anomalous_customer_ids(frame(dbt.ref("int_customer_anomalies_scored")))
+    table = model_selection_table(features, config, excluded_customer_ids=anomalies)
     chosen = table[table["is_selected"].astype(bool)]
     if chosen.empty:
         log("int_segment_model_selection", f"{len(features)} customers: too few to cluster")
@@ -16,7 +22,8 @@ def model(dbt, session):
         row = chosen.iloc[0]
         log(
             "int_segment_model_selection",
-            f"{len(features)} customers, {config.algorithm}: k={row['k']} selected by "
+            f"{len(features)} customers ({len(anomalies)} anomalies left out of the fit), "
+            f"{config.algorithm}: k={row['k']} selected by "
             f"{row['selected_by']} (silhouette {row['silhouette']:.3f})",
         )
     return table

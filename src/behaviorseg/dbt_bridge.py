@@ -50,10 +50,11 @@ def previous_table(session: Any, schema: str, table: str) -> pd.DataFrame | None
     Used for state carried from run to run (previous centroids), read before this run
     replaces the table.
     """
-    exists = session.execute(
+    # fetchall() completes the result: DuckDB refuses new work on a half-read one.
+    (exists,) = session.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, table],
-    ).fetchone()[0]
+    ).fetchall()[0]
     if not exists:
         return None
-    return session.execute(f'select * from "{schema}"."{table}"').df()
+    return session.sql(f'select * from "{schema}"."{table}"').df()

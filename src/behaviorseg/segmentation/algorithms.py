@@ -161,6 +161,41 @@ def _result(
     )
 
 
+def extend_to_all_rows(
+    result: ClusteringResult, matrix: np.ndarray, fitted_rows: np.ndarray
+) -> ClusteringResult:
+    """A clustering fitted on ``matrix[fitted_rows]`` extended to every row of ``matrix``.
+
+    Rows left out of the fit (anomalous customers) join their nearest centroid, or the noise
+    segment when the clustering has one (DBSCAN): they are unusual by definition. Centroids,
+    inertia and parameters stay those of the fit; sample indices refer to ``matrix``'s rows.
+    """
+    fitted_rows = np.asarray(fitted_rows, dtype=bool)
+    if fitted_rows.all():
+        return result
+    labels = np.empty(matrix.shape[0], dtype=np.int64)
+    labels[fitted_rows] = result.labels
+    others = matrix[~fitted_rows]
+    if result.noise_label is not None:
+        labels[~fitted_rows] = result.noise_label
+    else:
+        gaps = np.linalg.norm(others[:, None, :] - result.centroids[None, :, :], axis=2)
+        labels[~fitted_rows] = np.argmin(gaps, axis=1)
+    fitted_index = np.flatnonzero(fitted_rows)
+    sample = result.sample_indices
+    return ClusteringResult(
+        algorithm=result.algorithm,
+        labels=labels,
+        centroids=result.centroids,
+        distances=distances_to_centroids(matrix, labels, result.centroids),
+        params={**result.params, "rows_left_out_of_fit": int((~fitted_rows).sum())},
+        noise_label=result.noise_label,
+        linkage_matrix=result.linkage_matrix,
+        sample_indices=None if sample is None else fitted_index[sample],
+        inertia=result.inertia,
+    )
+
+
 def fit_kmeans(
     matrix: np.ndarray,
     n_clusters: int,

@@ -7,7 +7,7 @@ names), names the remaining segments from the rules, and returns the frames to m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +16,7 @@ import pandas as pd
 from behaviorseg.segmentation.algorithms import (
     DEFAULT_RANDOM_STATE,
     ClusteringResult,
+    extend_to_all_rows,
     linkage_frame,
 )
 from behaviorseg.segmentation.features import (
@@ -162,6 +163,13 @@ def segment_identities(
     return identities
 
 
+def fitted_rows(customer_ids: np.ndarray, excluded: Collection[object]) -> np.ndarray:
+    """Rows to fit the clustering on: all but the excluded customers (all rows when excluding
+    would leave fewer than half of them, i.e. the exclusion list is not about outliers)."""
+    keep = ~np.isin(customer_ids, np.asarray(list(excluded), dtype=object))
+    return keep if keep.sum() * 2 >= len(keep) else np.ones(len(keep), dtype=bool)
+
+
 def run_segmentation(
     customer_features: pd.DataFrame,
     *,
@@ -169,18 +177,22 @@ def run_segmentation(
     naming_rules: pd.DataFrame = DEFAULT_NAMING_RULES,
     previous_centroids: pd.DataFrame | None = None,
     assigned_at: object | None = None,
+    excluded_customer_ids: Collection[object] = (),
 ) -> SegmentationRun:
     """Segment ``customer_features`` (one row per customer); see SegmentationRun.
 
     ``assigned_at`` defaults to the data's as_of_date, so a re-run on the same data returns
-    identical frames.
+    identical frames. Customers in ``excluded_customer_ids`` (anomalies: bots, fraud) are left
+    out of the fit, so they cannot form segments of their own or pull centroids, and then join
+    their nearest segment (see ``fitted_rows``).
     """
     config = config or SegmentationConfig()
     prepared = prepare_features(
         customer_features, specs=config.feature_specs, rfm_window_days=config.rfm_window_days
     )
+    fit_rows = fitted_rows(prepared.customer_ids, excluded_customer_ids)
     selection = select_model(
-        prepared.matrix,
+        prepared.matrix[fit_rows],
         algorithm=config.algorithm,
         k_values=config.k_values,
         fixed_k=config.k,
@@ -188,7 +200,7 @@ def run_segmentation(
         silhouette_sample_size=config.silhouette_sample_size,
         random_state=config.random_state,
     )
-    clustering = selection.result
+    clustering = extend_to_all_rows(selection.result, prepared.matrix, fit_rows)
     identities = segment_identities(
         clustering,
         prepared.feature_names,

@@ -7,7 +7,7 @@ nothing to segment (an empty warehouse, a single customer), so downstream contra
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from behaviorseg.segmentation.features import prepare_features
-from behaviorseg.segmentation.pipeline import SegmentationConfig, SegmentationRun, run_segmentation
+from behaviorseg.segmentation.pipeline import (
+    SegmentationConfig,
+    SegmentationRun,
+    fitted_rows,
+    run_segmentation,
+)
 from behaviorseg.segmentation.profiles import (
     FEATURE_PROFILE_COLUMNS,
     FEATURE_TEST_COLUMNS,
@@ -99,18 +104,23 @@ def feasible_k_values(config: SegmentationConfig, customers: int) -> range:
 
 
 def model_selection_table(
-    customer_features: pd.DataFrame, config: SegmentationConfig
+    customer_features: pd.DataFrame,
+    config: SegmentationConfig,
+    *,
+    excluded_customer_ids: Collection[object] = (),
 ) -> pd.DataFrame:
-    """segment_model_selection: one row per (algorithm, k) with the curves and is_selected."""
+    """segment_model_selection: one row per (algorithm, k) with the curves and is_selected,
+    scored on the customers the segmentation is fitted on (anomalies excluded)."""
     if len(customer_features) < MIN_CUSTOMERS_TO_CLUSTER:
         return empty_frame(SELECTION_COLUMNS)
     prepared = prepare_features(
         customer_features, specs=config.feature_specs, rfm_window_days=config.rfm_window_days
     )
+    fit_rows = fitted_rows(prepared.customer_ids, excluded_customer_ids)
     selection = select_model(
-        prepared.matrix,
+        prepared.matrix[fit_rows],
         algorithm=config.algorithm,
-        k_values=feasible_k_values(config, len(customer_features)),
+        k_values=feasible_k_values(config, int(fit_rows.sum())),
         fixed_k=config.k,
         compare_algorithms=config.compare_algorithms,
         silhouette_sample_size=config.silhouette_sample_size,
@@ -132,6 +142,7 @@ def run_with_selected_k(
     *,
     naming_rules: pd.DataFrame,
     previous_centroids: pd.DataFrame | None,
+    excluded_customer_ids: Collection[object] = (),
 ) -> SegmentationRun | None:
     """The segmentation refitted at the k model selection chose (one fit, not the k range)."""
     k = selected_k(model_selection)
@@ -143,7 +154,15 @@ def run_with_selected_k(
         config=fixed,
         naming_rules=naming_rules,
         previous_centroids=previous_centroids,
+        excluded_customer_ids=excluded_customer_ids,
     )
+
+
+def anomalous_customer_ids(anomalies: pd.DataFrame) -> list[object]:
+    """Customers the Isolation Forest flagged (left out of the segmentation's fit)."""
+    if anomalies.empty:
+        return []
+    return anomalies.loc[anomalies["is_anomaly"].astype(bool), "customer_id"].tolist()
 
 
 def customer_assignments(

@@ -1,0 +1,180 @@
+"""Segment activity monitoring steps the dbt Python models run: decomposition, forecasts,
+backtests, control charts and drift alerts over the daily series of segment_daily_activity.
+
+Each function takes plain frames and returns the frame its model materialises, with fixed
+columns even when there is no series (an orders-only export still has orders and revenue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from behaviorseg.drift import (
+    ALERT_COLUMNS,
+    CHART_COLUMNS,
+    DEFAULT_BASELINE_DAYS,
+    DEFAULT_MONITOR_DAYS,
+    chart_alerts,
+    control_chart,
+    psi_alerts,
+    psi_by_segment,
+)
+from behaviorseg.forecasting import (
+    BACKTEST_COLUMNS,
+    FIT_LOG_COLUMNS,
+    FORECAST_COLUMNS,
+    ForecastSettings,
+    backtest_many,
+    forecast_many,
+)
+from behaviorseg.timeseries import DECOMPOSITION_COLUMNS, decompose_many
+
+SERIES_KEYS: tuple[str, ...] = ("segment_id", "metric")
+# The metrics of segment_daily_activity that are monitored, and which of them are counts
+# (clipped at zero when forecast; conversion_rate is a rate).
+ACTIVITY_METRICS: tuple[str, ...] = (
+    "active_customers",
+    "sessions",
+    "orders",
+    "revenue",
+    "conversion_rate",
+)
+PERIOD_FEATURES: tuple[str, ...] = (
+    "sessions",
+    "page_views",
+    "session_minutes",
+    "orders",
+    "revenue",
+)
+
+
+def activity_series(daily_activity: pd.DataFrame) -> pd.DataFrame:
+    """segment_daily_activity (one row per segment and day) as long series:
+    (segment_id, segment_name, metric, date, value)."""
+    present = [metric for metric in ACTIVITY_METRICS if metric in daily_activity.columns]
+    long = daily_activity.melt(
+        id_vars=["segment_id", "segment_name", "activity_date"],
+        value_vars=present,
+        var_name="metric",
+        value_name="value",
+    ).rename(columns={"activity_date": "date"})
+    long["date"] = pd.to_datetime(long["date"])
+    long["value"] = pd.to_numeric(long["value"], errors="coerce").astype("float64")
+    long["segment_id"] = long["segment_id"].astype(str)
+    return long.sort_values(["segment_id", "metric", "date"]).reset_index(drop=True)
+
+
+def _segment_names(series: pd.DataFrame) -> pd.DataFrame:
+    return series[["segment_id", "segment_name"]].drop_duplicates("segment_id")
+
+
+def _named(frame: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """Add segment_name after segment_id."""
+    named = frame.merge(_segment_names(series), on="segment_id", how="left")
+    columns = ["segment_id", "segment_name", *[c for c in frame.columns if c != "segment_id"]]
+    return named[columns]
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
+
+
+def decomposition_table(series: pd.DataFrame) -> pd.DataFrame:
+    """STL trend, weekly seasonal and residual per series, with residual anomaly flags."""
+    columns = ["segment_id", "segment_name", "metric", *DECOMPOSITION_COLUMNS]
+    if series.empty:
+        return _empty(columns)
+    decomposed = decompose_many(series, keys=SERIES_KEYS)
+    return _named(decomposed, series)[columns]
+
+
+def forecast_tables(
+    series: pd.DataFrame,
+    settings: ForecastSettings,
+    *,
+    max_series: int,
+    n_jobs: int = 2,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(forecasts, fit log): Prophet per segment and metric, fitted in parallel threads."""
+    forecast_columns = ["segment_id", "segment_name", "metric", *FORECAST_COLUMNS]
+    log_columns = ["segment_id", "metric", *FIT_LOG_COLUMNS]
+    if series.empty:
+        return _empty(forecast_columns), _empty(log_columns)
+    counts = [metric for metric in ACTIVITY_METRICS if metric != "conversion_rate"]
+    run = forecast_many(
+        series,
+        settings,
+        keys=SERIES_KEYS,
+        nonnegative_metrics=counts,
+        n_jobs=n_jobs,
+        max_series=max_series,
+    )
+    return _named(run.forecasts, series)[forecast_columns], run.fit_log[log_columns]
+
+
+def backtest_table(
+    series: pd.DataFrame, settings: ForecastSettings, *, max_series: int, n_jobs: int = 2
+) -> pd.DataFrame:
+    """Rolling-origin backtest per series: sMAPE of Prophet and of the seasonal-naive baseline."""
+    columns = ["segment_id", "segment_name", "metric", *BACKTEST_COLUMNS]
+    if series.empty:
+        return _empty(columns)
+    scores = backtest_many(series, settings, keys=SERIES_KEYS, n_jobs=n_jobs, max_series=max_series)
+    return _named(scores, series)[columns]
+
+
+def control_chart_table(
+    series: pd.DataFrame,
+    *,
+    baseline_days: int = DEFAULT_BASELINE_DAYS,
+    monitor_days: int = DEFAULT_MONITOR_DAYS,
+) -> pd.DataFrame:
+    """Individuals control charts (centre, 3-sigma limits, z, rule flags) of every series."""
+    columns = ["segment_id", "segment_name", "metric", *CHART_COLUMNS]
+    parts = []
+    for (segment_id, metric), one in series.groupby(list(SERIES_KEYS), sort=True):
+        chart = control_chart(one, baseline_days=baseline_days, monitor_days=monitor_days)
+        chart.insert(0, "metric", metric)
+        chart.insert(0, "segment_id", segment_id)
+        parts.append(chart)
+    if not parts:
+        return _empty(columns)
+    return _named(pd.concat(parts, ignore_index=True), series)[columns]
+
+
+def spc_alert_table(charts: pd.DataFrame) -> pd.DataFrame:
+    """Western Electric alerts (ALERT_COLUMNS) from the control charts, run of days collapsed."""
+    parts = []
+    for (segment_id, metric), chart in charts.groupby(list(SERIES_KEYS), sort=True):
+        alerts = chart_alerts(chart.drop(columns=["segment_id", "segment_name", "metric"]))
+        alerts["segment_id"] = segment_id
+        alerts["metric"] = metric
+        parts.append(alerts)
+    if not parts:
+        return _empty(ALERT_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[list(ALERT_COLUMNS)]
+
+
+def psi_alert_table(periods: pd.DataFrame, alert_date: pd.Timestamp | None) -> pd.DataFrame:
+    """PSI of each segment's customer activity distributions, current period against the one
+    before (int_customer_activity_periods), as alerts where it reaches warning or critical."""
+    if periods.empty or alert_date is None:
+        return _empty(ALERT_COLUMNS)
+    periods = periods.assign(segment_id=periods["segment_id"].astype(str))
+    previous = periods[periods["period"] == "previous"]
+    current = periods[periods["period"] == "current"]
+    scores = psi_by_segment(previous, current, features=list(PERIOD_FEATURES))
+    return psi_alerts(scores, alert_date)[list(ALERT_COLUMNS)]
+
+
+def drift_alert_table(
+    charts: pd.DataFrame, periods: pd.DataFrame, alert_date: pd.Timestamp | None
+) -> pd.DataFrame:
+    """segment_drift_alerts: control-chart rule violations and PSI drifts, one frame."""
+    alerts = pd.concat(
+        [spc_alert_table(charts), psi_alert_table(periods, alert_date)], ignore_index=True
+    )
+    alerts["segment_id"] = alerts["segment_id"].astype(str)
+    return alerts.sort_values(["segment_id", "metric", "alert_date", "rule"]).reset_index(drop=True)
