@@ -33,7 +33,7 @@
 
 {% macro duckdb__register_raw_sources() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set raw_dir = var('raw_data_dir') | string | trim -%}
+    {%- set raw_dir = (var('raw_data_dir') or env_var('RAW_DATA_DIR', 'data/raw')) | string | trim -%}
     {%- set raw_dir = raw_dir[:-1] if raw_dir.endswith('/') else raw_dir -%}
     {%- set schemas_created = [] -%}
     {%- for source_node in graph.sources.values() if source_node.meta.get('raw_entity') -%}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dq_gate_staging') }}
 {#
     The one point in time every feature is computed at: `var('as_of_date')` (end of that day)
     when set, else the latest event or order timestamp in the data. Never the wall clock.

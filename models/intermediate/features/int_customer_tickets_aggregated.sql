@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dq_gate_staging') }}
 {# Per customer, support tickets opened up to the as-of date. #}
 
 with tickets as (

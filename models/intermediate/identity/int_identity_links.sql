@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dq_gate_staging') }}
 {#
     Every identifier seen together with a customer id: a cookie or app device on a logged-in
     event, and an e-mail (hashed) on a CRM record or a support ticket. One row per

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dq_gate_staging') }}
 {{
     config(
         materialized='incremental',

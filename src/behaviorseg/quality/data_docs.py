@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 from great_expectations.core.run_identifier import RunIdentifier
@@ -28,7 +29,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from behaviorseg.quality.gx_context import DOCS_SITE_NAME, quiet_context
-from behaviorseg.quality.runner import Status
+from behaviorseg.quality.runner import RESULT_COLUMNS, Status
 
 
 def batch_identifier(data_asset: str) -> str:
@@ -112,3 +113,36 @@ def build_data_docs(results: pd.DataFrame, docs_dir: Path | str) -> Path:
         context.validation_results_store.set(key, validation)
     context.build_data_docs(site_names=[DOCS_SITE_NAME])
     return docs_dir / "index.html"
+
+
+def latest_gate_results(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The results of each gate's latest run from quality.dq_validation_results (empty when
+    no gate has run yet)."""
+    exists = connection.sql(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'quality' and table_name = 'dq_validation_results'"
+    ).fetchall()[0][0]
+    if not exists:
+        return pd.DataFrame(columns=["gate", *RESULT_COLUMNS])
+    return connection.sql(
+        """
+        with latest_runs as (
+            select gate, max(run_id) as run_id
+            from quality.dq_validation_results
+            group by gate
+        )
+        select results.*
+        from quality.dq_validation_results as results
+        inner join latest_runs using (gate, run_id)
+        order by results.gate, results.suite_name, results.check_id
+        """
+    ).df()
+
+
+def build_data_docs_from_warehouse(warehouse: Path | str, docs_dir: Path | str) -> Path | None:
+    """Data Docs of every gate's latest run in the warehouse; None when no gate has run."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        results = latest_gate_results(connection)
+    if results.empty:
+        return None
+    return build_data_docs(results, docs_dir)

@@ -51,6 +51,7 @@ from behaviorseg.quality.sources import (
     quote_identifier,
     quote_literal,
     relation_columns,
+    sampled_sql,
 )
 
 RAW_FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
@@ -158,9 +159,11 @@ def raw_load_batches(
     paths: Sequence[Path],
     entity: str,
     rows_per_batch: int = DEFAULT_ROWS_PER_BATCH,
+    max_rows: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The contract columns of all ``paths`` (plus ``source_file``), prepared like staging
-    reads them, in batches of at most ``rows_per_batch`` rows; Parquet, then CSV files."""
+    reads them, in batches of at most ``rows_per_batch`` rows; Parquet, then CSV files.
+    With ``max_rows``, a fixed-seed sample of at most that many rows per format."""
     wanted = RAW_CONTRACTS[entity].contract_columns
     for group in (
         [path for path in paths if is_parquet(path)],
@@ -172,6 +175,7 @@ def raw_load_batches(
         available = set(relation_columns(connection, relation_sql))
         selected = [quote_identifier(column) for column in wanted if column in available]
         sql = f"select {', '.join([*selected, 'filename as source_file'])} from {relation_sql}"
+        sql = sampled_sql(sql, max_rows)
         for frame in frames_from_query(connection, sql, rows_per_batch):
             yield prepare_raw_batch(frame, entity)
 
@@ -199,11 +203,14 @@ def validate_new_raw_files(
     run_id: str | None = None,
     run_at: dt.datetime | None = None,
     rows_per_batch: int = DEFAULT_ROWS_PER_BATCH,
+    max_rows: int | None = None,
 ) -> RawLoadValidation:
     """Validate the files of ``<raw_dir>/<entity>/`` not in ``already_validated``.
 
     Each file's volume is compared with ``previous_load_row_counts`` (oldest first); when None,
-    with the row counts of the last validated files still on disk.
+    with the row counts of the last validated files still on disk. Every file gets the per-file
+    contract checks; the row-level checks run on all rows of the load, or on a fixed-seed sample
+    of ``max_rows`` rows when given (their results are then rates over the sample).
     """
     run_at = utc_now() if run_at is None else run_at
     run_id = new_run_id(run_at) if run_id is None else run_id
@@ -228,7 +235,7 @@ def validate_new_raw_files(
     if readable:
         row_results = validate_batches(
             row_suite,
-            raw_load_batches(connection, readable, entity, rows_per_batch),
+            raw_load_batches(connection, readable, entity, rows_per_batch, max_rows),
             data_asset=folder,
             run_id=run_id,
             run_at=run_at,

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dq_gate_raw') }}
 with raw_events as (
 
     select * from {{ source('app', 'events') }}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dq_gate_raw') }}
 with raw_order_items as (
 
     select * from {{ source('commerce', 'order_items') }}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dq_gate_raw') }}
 with raw_assignments as (
 
     select * from {{ source('experiments', 'assignments') }}

@@ -1,0 +1,15 @@
+"""Quality gate on the raw files of this load (those not validated by an earlier run): the
+per-file contract and row-level expectations of every entity. Results go to
+quality.dq_validation_results; a critical failure stops the build before staging."""
+
+from behaviorseg.dbt_bridge import log, settings
+from behaviorseg.quality.gates import run_raw_gate, summary
+
+
+def model(dbt, session):
+    options = settings(dbt.config.get("meta"))
+    results = run_raw_gate(
+        session, options["raw_data_dir"], max_rows=int(options["quality_max_rows"])
+    )
+    log("dq_gate_raw", summary(results))
+    return results
