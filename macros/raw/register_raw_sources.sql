@@ -14,7 +14,9 @@
       optional;
     * an empty (0-byte) file stops the run naming the file;
     * columns marked `pii` in the contract are normalised and salted-hashed right here, so clear
-      text e-mails, phones, names and IPs never appear in any warehouse table or view.
+      text e-mails, phones, names and IPs never appear in any warehouse table or view;
+    * rows whose `erasure_key` column (a customer id) belongs to a customer erased with
+      `forget_customer` are left out, so no layer ever sees them again.
 
     Dispatched so another adapter (Spark: `create temporary view ... using parquet`) can bring
     its own implementation.
@@ -57,7 +59,10 @@
         {%- set column_config_meta = (column.get('config') or {}).get('meta') or {} -%}
         {%- set required = column_meta.get('required') or column_config_meta.get('required') or false -%}
         {%- set pii = column_meta.get('pii') or column_config_meta.get('pii') or none -%}
-        {%- do contract.append({'name': column.name | lower, 'required': required, 'pii': pii}) -%}
+        {%- set erasure_key = column_meta.get('erasure_key')
+            or column_config_meta.get('erasure_key') or false -%}
+        {%- do contract.append({'name': column.name | lower, 'required': required, 'pii': pii,
+            'erasure_key': erasure_key}) -%}
     {%- endfor -%}
     {{ return(contract) }}
 {%- endmacro %}
@@ -174,9 +179,14 @@
         {%- endif -%}
     {%- endfor -%}
 
+    {%- set erasure_keys = [] -%}
+    {%- for column in contract if column.erasure_key and column.name in all_present -%}
+        {%- do erasure_keys.append(column.name) -%}
+    {%- endfor -%}
     {%- if readers -%}
         select {{ projected | join(', ') }}, _source_file, _source_row_number
         from ({{ readers | join(' union all by name ') }}) as raw_rows
+        where {{ not_erased_condition(erasure_keys) }}
     {%- else -%}
         select {{ projected | join(', ') }},
             cast(null as varchar) as _source_file, cast(null as bigint) as _source_row_number

@@ -1,7 +1,8 @@
 {#
     One row per known customer: the table segmentation reads. Everything is as of
     int_as_of_date_resolved (var as_of_date, default the latest timestamp in the data).
-    Customers with only orders get their RFM figures and null/zero behavior features.
+    Customers with only orders, and customers who opted out of tracking, get their RFM figures
+    and null/zero behavior features.
 #}
 
 {%- set numeric_features = [
@@ -102,8 +103,10 @@ features_joined as (
     cross join as_of
     left join customer_orders
         on customer_orders.customer_id = customers.customer_id
+    -- Tracking opt-outs keep their orders but lose every behavioral (clickstream) feature.
     left join person_sessions
         on person_sessions.person_id = customers.person_id
+        and not customers.is_tracking_opted_out
     left join customer_tickets
         on customer_tickets.customer_id = customers.customer_id
 

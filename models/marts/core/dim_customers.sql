@@ -95,6 +95,9 @@ final as (
         coalesce(crm_customers.has_marketing_consent, false) as has_marketing_consent,
         coalesce(crm_customers.has_tracking_consent, false) as has_tracking_consent,
         crm_customers.customer_id is not null as is_in_crm,
+        -- An explicit opt-out on the CRM record (no record: nothing was refused).
+        crm_customers.customer_id is not null
+            and not crm_customers.has_tracking_consent as is_tracking_opted_out,
         least(
             crm_customers.signed_up_at, lifetime_orders.first_order_at,
             person_sessions.first_session_at, lifetime_tickets.first_ticket_at

@@ -1,0 +1,56 @@
+{#-
+    Tables that outlive runs, created at the start of every dbt invocation (before the raw views
+    that read the erasure list):
+
+    * privacy.erasure_requests: one row per `forget_customer` request. Only a salted hash of
+      the customer id is kept (the same salt as PII hashing), so the list itself holds no id.
+      The raw views drop every row whose customer id hashes to an entry, so a rebuild from the
+      same raw files never brings an erased customer back.
+    * audit.dbt_run_results: one row per node per dbt invocation (see log_run_results).
+-#}
+{% macro create_privacy_and_audit_tables() -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- do run_query("create schema if not exists privacy") -%}
+    {%- do run_query("create schema if not exists audit") -%}
+    {%- do run_query("
+        create table if not exists privacy.erasure_requests (
+            customer_id_hash varchar,
+            requested_at timestamp,
+            invocation_id varchar,
+            rows_deleted bigint
+        )
+    ") -%}
+    {%- do run_query("
+        create table if not exists audit.dbt_run_results (
+            invocation_id varchar,
+            run_started_at timestamp,
+            node_id varchar,
+            resource_type varchar,
+            status varchar,
+            relation varchar,
+            rows_after bigint,
+            execution_seconds double,
+            logged_at timestamp
+        )
+    ") -%}
+    {{ return('') }}
+{%- endmacro %}
+
+
+{#- A customer id as the erasure list stores it: salted SHA-256 of the trimmed id. -#}
+{% macro erasure_hash(expression) -%}
+    {{ hash_pii(clean_text(expression)) }}
+{%- endmacro %}
+
+
+{#- Filter for a raw view: none of the erasure-key columns belongs to an erased customer. -#}
+{% macro not_erased_condition(columns) -%}
+    {%- set conditions = [] -%}
+    {%- for column in columns -%}
+        {%- do conditions.append(
+            "(" ~ adapter.quote(column) ~ " is null or " ~ erasure_hash(adapter.quote(column))
+            ~ " not in (select customer_id_hash from privacy.erasure_requests))"
+        ) -%}
+    {%- endfor -%}
+    {{ return(conditions | join(' and ') if conditions else 'true') }}
+{%- endmacro %}

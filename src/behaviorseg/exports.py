@@ -1,0 +1,171 @@
+"""Segment exports for CRM/CDP and marketing automation: a versioned file interface.
+
+`export_segments` writes the mart segment_memberships (marketing-consented customers only) as
+CSV, Parquet and JSON Lines, and the changes since the previous export (who joined or left
+which segment) in the same three formats, so a sync can send deltas. The previous export is the
+Parquet file already in the output folder. A manifest records the contract version, columns,
+row counts and time of the export.
+
+Contract version 1 (changing a column name or type means a new major version):
+
+segment_memberships: customer_id, email_hash, segment_id, segment_name, rfm_segment,
+engagement_score, campaign, campaign_channel, campaign_offer, is_anomaly, updated_at.
+segment_membership_changes: customer_id, email_hash, change ('joined' or 'left'), segment_id,
+segment_name, changed_at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+EXPORT_CONTRACT_VERSION = "1.0"
+MEMBERSHIP_COLUMNS: dict[str, str] = {
+    "customer_id": "string",
+    "email_hash": "string",
+    "segment_id": "Int64",
+    "segment_name": "string",
+    "rfm_segment": "string",
+    "engagement_score": "float64",
+    "campaign": "string",
+    "campaign_channel": "string",
+    "campaign_offer": "string",
+    "is_anomaly": "boolean",
+    "updated_at": "datetime64[us]",
+}
+CHANGE_COLUMNS: dict[str, str] = {
+    "customer_id": "string",
+    "email_hash": "string",
+    "change": "string",
+    "segment_id": "Int64",
+    "segment_name": "string",
+    "changed_at": "datetime64[us]",
+}
+MEMBERSHIPS = "segment_memberships"
+CHANGES = "segment_membership_changes"
+
+
+class ExportContractError(ValueError):
+    """The warehouse's segment_memberships no longer matches the export contract."""
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What one export wrote."""
+
+    out_dir: Path
+    members: int
+    joined: int
+    left: int
+    is_first_export: bool
+
+
+def read_memberships(warehouse: Path | str) -> pd.DataFrame:
+    """segment_memberships from the warehouse, in contract order and types."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        frame = connection.sql(f"select * from main.{MEMBERSHIPS} order by customer_id").df()
+    return conform(frame, MEMBERSHIP_COLUMNS, MEMBERSHIPS)
+
+
+def conform(frame: pd.DataFrame, contract: dict[str, str], name: str) -> pd.DataFrame:
+    """The frame with exactly the contract's columns and types; raises when one is missing."""
+    missing = [column for column in contract if column not in frame.columns]
+    if missing:
+        raise ExportContractError(
+            f"{name} misses contract column(s) {missing} "
+            f"(export contract {EXPORT_CONTRACT_VERSION})"
+        )
+    return frame[list(contract)].astype(contract).reset_index(drop=True)
+
+
+def membership_changes(
+    previous: pd.DataFrame | None, current: pd.DataFrame, changed_at: dt.datetime
+) -> pd.DataFrame:
+    """Who joined and who left each segment between two exports.
+
+    A customer who moved segments left the old one and joined the new one; a customer who
+    disappeared (consent withdrawn, erased) left; a new customer joined. On a first export
+    (no previous) every member joined.
+    """
+    keys = ["customer_id", "segment_id"]
+    if previous is None:
+        previous = current.iloc[0:0]
+    before = previous[["customer_id", "email_hash", "segment_id", "segment_name"]]
+    after = current[["customer_id", "email_hash", "segment_id", "segment_name"]]
+    joined = after.merge(before[keys], on=keys, how="left", indicator=True)
+    joined = joined[joined["_merge"] == "left_only"].drop(columns="_merge")
+    left = before.merge(after[keys], on=keys, how="left", indicator=True)
+    left = left[left["_merge"] == "left_only"].drop(columns="_merge")
+    changes = pd.concat(
+        [joined.assign(change="joined"), left.assign(change="left")], ignore_index=True
+    ).assign(changed_at=pd.Timestamp(changed_at))
+    changes = changes.sort_values(["customer_id", "change"], ascending=[True, False])
+    return conform(changes, CHANGE_COLUMNS, CHANGES)
+
+
+def previous_memberships(out_dir: Path) -> pd.DataFrame | None:
+    """The last export's members (its Parquet file), or None before the first export."""
+    path = out_dir / f"{MEMBERSHIPS}.parquet"
+    if not path.exists():
+        return None
+    return conform(pd.read_parquet(path), MEMBERSHIP_COLUMNS, MEMBERSHIPS)
+
+
+def write_all_formats(frame: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
+    """`<name>.csv`, `.parquet` and `.jsonl` (one JSON object per line, ISO timestamps)."""
+    paths = [out_dir / f"{name}.csv", out_dir / f"{name}.parquet", out_dir / f"{name}.jsonl"]
+    frame.to_csv(paths[0], index=False)
+    frame.to_parquet(paths[1], index=False)
+    frame.to_json(paths[2], orient="records", lines=True, date_format="iso", date_unit="s")
+    return paths
+
+
+def export_segments(
+    warehouse: Path | str, out_dir: Path | str, *, exported_at: dt.datetime | None = None
+) -> ExportSummary:
+    """Write the memberships and the changes since the previous export into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exported_at = exported_at or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    current = read_memberships(warehouse)
+    previous = previous_memberships(out_dir)
+    changes = membership_changes(previous, current, exported_at)
+    # The changes first: if writing the members failed, the next export recomputes them.
+    write_all_formats(changes, out_dir, CHANGES)
+    write_all_formats(current, out_dir, MEMBERSHIPS)
+    summary = ExportSummary(
+        out_dir=out_dir,
+        members=len(current),
+        joined=int((changes["change"] == "joined").sum()),
+        left=int((changes["change"] == "left").sum()),
+        is_first_export=previous is None,
+    )
+    write_manifest(out_dir, summary, exported_at)
+    return summary
+
+
+def write_manifest(out_dir: Path, summary: ExportSummary, exported_at: dt.datetime) -> Path:
+    """export_manifest.json: contract version, columns and types, counts, time."""
+    manifest = {
+        "contract_version": EXPORT_CONTRACT_VERSION,
+        "exported_at": exported_at.isoformat(),
+        "files": {
+            MEMBERSHIPS: {"rows": summary.members, "columns": MEMBERSHIP_COLUMNS},
+            CHANGES: {
+                "rows": summary.joined + summary.left,
+                "joined": summary.joined,
+                "left": summary.left,
+                "columns": CHANGE_COLUMNS,
+            },
+        },
+        "formats": ["csv", "parquet", "jsonl"],
+        "first_export": summary.is_first_export,
+    }
+    path = out_dir / "export_manifest.json"
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return path
