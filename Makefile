@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# Demo data set size (see README: ~20k customers, a year, >1M web events).
+# Demo data set size (see README: ~20k customers, a year, ~6.5M web + ~3.5M app events).
 DEMO_CUSTOMERS ?= 20000
 DEMO_DAYS ?= 365
 DEMO_SEED ?= 42
@@ -20,11 +20,19 @@ export DUCKDB_PATH ?= data/warehouse.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_LOG_PATH := logs
+export GX_ANALYTICS_ENABLED := false
 
-.PHONY: help install demo generate build summary test lint format clean lock
+OUT := data
+MARTS_DIR := $(OUT)/marts
+EXPORTS_DIR := $(OUT)/exports
+REPORT := $(OUT)/reports/segment_health.html
+QUALITY_DOCS := $(OUT)/quality/docs
+
+.PHONY: help install browser demo generate build publish quality-docs export report summary \
+	docs bench test lint format lock clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,20 +42,45 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)  ## create .venv with the pinned dependencies
 
-demo: install generate build summary  ## generate the demo data, dbt build, print what was built
+browser:  ## make sure Debian's chromium is there (the report's browser test renders in it)
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the report test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+demo: install generate build quality-docs export report summary  ## the main job: data, build, quality docs, exports, report
 
 generate: install  ## write the demo raw data set to $(RAW_DATA_DIR)
 	$(BIN)/behaviorseg generate --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) \
 		--seed $(DEMO_SEED) --out $(RAW_DATA_DIR)
 
-build: install  ## dbt build against $(DUCKDB_PATH)
+build: install  ## dbt build (models, snapshots, tests, quality gates), then Parquet marts
 	mkdir -p $(dir $(DUCKDB_PATH))
 	$(BIN)/dbt build
+	$(BIN)/behaviorseg publish-marts --warehouse $(DUCKDB_PATH) --out $(MARTS_DIR)
 
-summary: install  ## print row counts per layer
+publish: install  ## write the public marts as Parquet to data/marts/
+	$(BIN)/behaviorseg publish-marts --warehouse $(DUCKDB_PATH) --out $(MARTS_DIR)
+
+quality-docs: install  ## Great Expectations Data Docs of the latest gate runs
+	$(BIN)/behaviorseg quality-docs --warehouse $(DUCKDB_PATH) --out $(QUALITY_DOCS)
+
+export: install  ## segment exports (CSV, Parquet, JSON Lines) and deltas for CRM/CDP
+	$(BIN)/behaviorseg export --warehouse $(DUCKDB_PATH) --out $(EXPORTS_DIR)
+
+report: install  ## the self-contained segment health report
+	$(BIN)/behaviorseg report --warehouse $(DUCKDB_PATH) --out $(REPORT)
+
+summary: install  ## print row counts per layer and where the outputs are
 	$(BIN)/behaviorseg summary --warehouse $(DUCKDB_PATH) --raw-dir $(RAW_DATA_DIR)
 
-test: install  ## lint + every test (pytest incl. dbt builds on small generated and broken data)
+docs: install  ## dbt docs with lineage (then: .venv/bin/dbt docs serve --port 8080)
+	$(BIN)/dbt docs generate
+
+EVENTS ?= 1000000
+bench: install  ## benchmark the pipeline at EVENTS events (data/bench/results.json and .md)
+	$(BIN)/behaviorseg bench --events $(EVENTS) --out $(OUT)/bench
+
+test: install browser  ## lint + every test (pytest incl. dbt builds on small generated and broken data)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -36,6 +36,74 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _missing_warehouse(warehouse: Path) -> bool:
+    if warehouse.exists():
+        return False
+    print(f"No warehouse at {warehouse}: run `make demo` (or `dbt build`) first.")
+    return True
+
+
+def _report(args: argparse.Namespace) -> int:
+    from behaviorseg.report import build_report
+
+    warehouse = Path(args.warehouse)
+    if _missing_warehouse(warehouse):
+        return 1
+    path = build_report(warehouse, Path(args.out))
+    print(f"Wrote the segment health report to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from behaviorseg.exports import EXPORT_CONTRACT_VERSION, export_segments
+
+    if _missing_warehouse(Path(args.warehouse)):
+        return 1
+    done = export_segments(Path(args.warehouse), Path(args.out))
+    since = "first export" if done.is_first_export else "since the previous export"
+    print(
+        f"Exported {done.members:,} consented customers to {done.out_dir}/ "
+        f"(contract {EXPORT_CONTRACT_VERSION}; {done.joined:,} joined, {done.left:,} left, "
+        f"{since})"
+    )
+    return 0
+
+
+def _publish_marts(args: argparse.Namespace) -> int:
+    from behaviorseg.marts import public_marts, publish_marts
+
+    if _missing_warehouse(Path(args.warehouse)):
+        return 1
+    published = publish_marts(
+        Path(args.warehouse), Path(args.out), public_marts(Path(args.manifest))
+    )
+    print(f"Published {len(published)} marts as Parquet in {args.out}/")
+    return 0
+
+
+def _quality_docs(args: argparse.Namespace) -> int:
+    from behaviorseg.quality.data_docs import build_data_docs_from_warehouse
+
+    if _missing_warehouse(Path(args.warehouse)):
+        return 1
+    index = build_data_docs_from_warehouse(Path(args.warehouse), Path(args.out))
+    if index is None:
+        print("No quality gate has run yet: nothing to document.")
+        return 0
+    print(f"Wrote Great Expectations Data Docs to {index}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from behaviorseg.bench import run_benchmark
+
+    project_dir = Path(args.project_dir)
+    results = run_benchmark(args.events, Path(args.out), project_dir)
+    print((Path(args.out) / "results.md").read_text())
+    print(f"Results in {args.out}/results.json ({results['events']:,} events)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser (one sub-command per job)."""
     parser = argparse.ArgumentParser(prog="behaviorseg", description=__doc__)
@@ -55,6 +123,43 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--warehouse", default="data/warehouse.duckdb")
     report.add_argument("--raw-dir", default="data/raw")
     report.set_defaults(handler=_summary)
+
+    health_report = commands.add_parser(
+        "report", help="write the segment health report: one self-contained HTML page"
+    )
+    health_report.add_argument("--warehouse", default="data/warehouse.duckdb")
+    health_report.add_argument("--out", default="data/reports/segment_health.html")
+    health_report.set_defaults(handler=_report)
+
+    export = commands.add_parser(
+        "export", help="write segment memberships and their changes for CRM/CDP syncs"
+    )
+    export.add_argument("--warehouse", default="data/warehouse.duckdb")
+    export.add_argument("--out", default="data/exports")
+    export.set_defaults(handler=_export)
+
+    marts = commands.add_parser("publish-marts", help="write the public marts as Parquet")
+    marts.add_argument("--warehouse", default="data/warehouse.duckdb")
+    marts.add_argument("--out", default="data/marts")
+    marts.add_argument(
+        "--manifest", default="target/manifest.json", help="dbt's manifest (lists the marts)"
+    )
+    marts.set_defaults(handler=_publish_marts)
+
+    quality_docs = commands.add_parser(
+        "quality-docs", help="build Great Expectations Data Docs of the latest gate runs"
+    )
+    quality_docs.add_argument("--warehouse", default="data/warehouse.duckdb")
+    quality_docs.add_argument("--out", default="data/quality/docs")
+    quality_docs.set_defaults(handler=_quality_docs)
+
+    bench = commands.add_parser(
+        "bench", help="benchmark the whole pipeline at a given event volume"
+    )
+    bench.add_argument("--events", type=int, default=1_000_000)
+    bench.add_argument("--out", default="data/bench")
+    bench.add_argument("--project-dir", default=".", help="the dbt project to build")
+    bench.set_defaults(handler=_bench)
     return parser
 
 

@@ -78,9 +78,7 @@ def welch_test(
     se = np.sqrt(var_a + var_b)
     if se == 0:
         return (difference, difference, difference, 1.0 if difference == 0 else 0.0)
-    dof = (var_a + var_b) ** 2 / (
-        var_a**2 / (len(values_a) - 1) + var_b**2 / (len(values_b) - 1)
-    )
+    dof = (var_a + var_b) ** 2 / (var_a**2 / (len(values_a) - 1) + var_b**2 / (len(values_b) - 1))
     t = stats.t.ppf(0.5 + confidence / 2, dof)
     p_value = float(2 * stats.t.sf(abs(difference) / se, dof))
     return (difference, float(difference - t * se), float(difference + t * se), p_value)

@@ -47,4 +47,25 @@ def render(warehouse: Path, raw_dir: Path) -> str:
         'Query it with: .venv/bin/python -c "import duckdb; '
         f"print(duckdb.connect('{warehouse}', read_only=True).sql('show all tables'))\""
     )
+    lines.extend(output_lines(warehouse.parent))
     return "\n".join(lines)
+
+
+# Where `make demo` writes its outputs, relative to the warehouse's folder (data/).
+OUTPUTS: dict[str, str] = {
+    "marts/": "public marts as Parquet (BI reads these without locking the warehouse)",
+    "exports/segment_memberships.csv": "segment export for CRM/CDP (also .parquet, .jsonl)",
+    "exports/segment_membership_changes.csv": "joined/left since the previous export",
+    "reports/segment_health.html": "segment health report (open offline in a browser)",
+    "quality/docs/index.html": "Great Expectations Data Docs",
+}
+
+
+def output_lines(data_dir: Path) -> list[str]:
+    """One line per output that exists, with what it is."""
+    found = [
+        f"  {data_dir / name}  - {meaning}"
+        for name, meaning in OUTPUTS.items()
+        if (data_dir / name).exists()
+    ]
+    return ["Outputs:", *found] if found else []

@@ -1,0 +1,70 @@
+"""Benchmark bookkeeping with known answers (the benchmark itself is `make bench`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from behaviorseg.bench import (
+    MemorySampler,
+    customers_for_events,
+    markdown_table,
+    stage_of,
+    stage_table,
+    union_length,
+)
+
+
+def test_parallel_windows_are_not_counted_twice() -> None:
+    assert union_length([(0, 10), (5, 12), (20, 25)]) == 17
+    assert union_length([]) == 0
+
+
+def test_nodes_are_staged_by_their_folder() -> None:
+    assert stage_of("models/staging/web/base/base_web__events.sql | base_web__events") == "staging"
+    assert stage_of("python_models/quality/dq_gate_raw.py | dq_gate_raw") == "quality gate: raw"
+    assert stage_of("models/marts/core/identity_map.sql | identity_map") == "identity"
+    assert (
+        stage_of("python_models/activity/int_activity_forecasts.py | int_activity_forecasts")
+        == "python: forecasts and backtests"
+    )
+    assert stage_of("somewhere/else.sql | thing") == "other"
+
+
+def test_customers_scale_with_events() -> None:
+    assert customers_for_events(9_960_000) == pytest.approx(20_000, rel=0.01)
+    assert customers_for_events(10) == 100
+
+
+def test_stage_table_takes_the_peak_memory_inside_each_stage() -> None:
+    sampler = MemorySampler.__new__(MemorySampler)
+    sampler.samples = [(0.0, 100.0), (1.0, 300.0), (2.0, 200.0), (3.0, 900.0)]
+    nodes = [
+        {"unique_id": "model.p.a", "start": 0.0, "end": 1.5},
+        {"unique_id": "model.p.b", "start": 2.5, "end": 3.5},
+    ]
+    locations = {"model.p.a": "models/staging/x.sql | a", "model.p.b": "fct_orders | b"}
+    rows = stage_table(nodes, locations, sampler)
+    assert rows == [
+        {"name": "staging", "wall_s": 1.5, "peak_rss_mb": 300.0},
+        {"name": "orders and customers", "wall_s": 1.0, "peak_rss_mb": 900.0},
+    ]
+    table = markdown_table(
+        {
+            "events": 1000,
+            "customers": 10,
+            "stages": rows,
+            "total_wall_s": 3.0,
+            "peak_rss_mb": 900.0,
+            "events_per_second": 333,
+            "incremental_wall_s": 0.5,
+            "incremental_share": 0.17,
+            "machine": {
+                "cpus": 2,
+                "memory_gb": 24,
+                "platform": "linux",
+                "python": "3.11",
+                "measured_at": "now",
+            },
+        }
+    )
+    assert "| staging | 1.5 | 300 |" in table and "17% of the full build" in table
