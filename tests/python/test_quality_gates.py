@@ -106,3 +106,17 @@ def test_unparseable_timestamps_stop_the_build_at_the_raw_gate(scenario: GateSce
     assert failed.to_dict("records") == [
         {"column": "event_ts", "rule": "is a timestamp: at least 50% of values parse"}
     ]
+
+
+@pytest.mark.parametrize(("days_ago", "expect_ok"), [(1, True), (30, False)])
+def test_source_freshness_follows_the_newest_raw_rows(
+    tmp_path: Path, days_ago: int, expect_ok: bool
+) -> None:
+    project = make_project(tmp_path)
+    end = dt.date.today() - dt.timedelta(days=days_ago)
+    generate(
+        out_dir=project.raw_dir, customers=60, days=5, seed=2, start_date=end - dt.timedelta(5)
+    )
+    result = project.run("source", "freshness")
+    assert result.ok is expect_ok, result.output[-2000:]
+    assert "freshness of web.events" in result.output
