@@ -7,6 +7,7 @@ from behaviorseg.segmentation.runs import (
     anomalous_customer_ids,
     model_selection_table,
     segmentation_config,
+    untracked_customer_ids,
 )
 
 
@@ -22,7 +23,8 @@ def model(dbt, session):
         row = chosen.iloc[0]
         log(
             "int_segment_model_selection",
-            f"{len(features)} customers ({len(anomalies)} anomalies left out of the fit), "
+            f"{len(features)} customers ({len(anomalies)} anomalies and "
+            f"{len(untracked_customer_ids(features))} tracking opt-outs left out of the fit), "
             f"{config.algorithm}: k={row['k']} selected by "
             f"{row['selected_by']} (silhouette {row['silhouette']:.3f})",
         )

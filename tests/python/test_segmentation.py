@@ -670,3 +670,21 @@ def test_hierarchical_and_dbscan_runs_produce_complete_outputs(personas: pd.Data
     in_noise = dbscan.customer_segments["segment_name"] == NOISE_SEGMENT_NAME
     assert in_noise[outliers].mean() >= 0.8
     assert dbscan.segments["segment_name"].is_unique
+
+
+def test_rows_left_out_of_the_fit_join_the_nearest_centroid_on_their_usable_features() -> None:
+    from behaviorseg.segmentation.algorithms import ClusteringResult, extend_to_all_rows
+
+    fitted = ClusteringResult(
+        algorithm="kmeans",
+        labels=np.array([0, 1]),
+        centroids=np.array([[0.0, 0.0], [10.0, 10.0]]),
+        distances=np.zeros(2),
+    )
+    matrix = np.array([[0.0, 0.0], [10.0, 10.0], [9.0, -50.0], [9.0, -50.0]])
+    fit_rows = np.array([True, True, False, False])
+    # Row 3's second feature is not usable (say, tracking refused): it is placed by the first.
+    usable = np.array([[True, True], [True, True], [True, True], [True, False]])
+    extended = extend_to_all_rows(fitted, matrix, fit_rows, usable)
+    assert extended.labels.tolist() == [0, 1, 0, 1]
+    assert extended.distances[3] == pytest.approx(np.hypot(1.0, 60.0))

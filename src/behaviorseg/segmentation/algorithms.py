@@ -162,25 +162,33 @@ def _result(
 
 
 def extend_to_all_rows(
-    result: ClusteringResult, matrix: np.ndarray, fitted_rows: np.ndarray
+    result: ClusteringResult,
+    matrix: np.ndarray,
+    fitted_rows: np.ndarray,
+    usable: np.ndarray | None = None,
 ) -> ClusteringResult:
     """A clustering fitted on ``matrix[fitted_rows]`` extended to every row of ``matrix``.
 
-    Rows left out of the fit (anomalous customers) join their nearest centroid, or the noise
-    segment when the clustering has one (DBSCAN): they are unusual by definition. Centroids,
+    Rows left out of the fit join their nearest centroid, measured only on the features
+    ``usable`` marks for them (rows x features, all by default: a customer who refused tracking
+    is placed by their order features alone), or the noise segment when the clustering has one
+    (DBSCAN), for rows with every feature usable (anomalies: unusual by definition). Centroids,
     inertia and parameters stay those of the fit; sample indices refer to ``matrix``'s rows.
     """
     fitted_rows = np.asarray(fitted_rows, dtype=bool)
     if fitted_rows.all():
         return result
+    usable = np.ones(matrix.shape, dtype=bool) if usable is None else np.asarray(usable, bool)
     labels = np.empty(matrix.shape[0], dtype=np.int64)
     labels[fitted_rows] = result.labels
-    others = matrix[~fitted_rows]
+    others = np.flatnonzero(~fitted_rows)
+    gaps = (matrix[others][:, None, :] - result.centroids[None, :, :]) ** 2
+    gaps = np.where(usable[others][:, None, :], gaps, 0.0).sum(axis=2)
     if result.noise_label is not None:
-        labels[~fitted_rows] = result.noise_label
-    else:
-        gaps = np.linalg.norm(others[:, None, :] - result.centroids[None, :, :], axis=2)
-        labels[~fitted_rows] = np.argmin(gaps, axis=1)
+        gaps[:, result.noise_label] = np.inf
+    labels[others] = np.argmin(gaps, axis=1)
+    if result.noise_label is not None:
+        labels[others[usable[others].all(axis=1)]] = result.noise_label
     fitted_index = np.flatnonzero(fitted_rows)
     sample = result.sample_indices
     return ClusteringResult(

@@ -97,6 +97,8 @@ DEFAULT_FEATURES: tuple[FeatureSpec, ...] = (
 )
 
 DEFAULT_FEATURE_NAMES: tuple[str, ...] = tuple(spec.name for spec in DEFAULT_FEATURES)
+# Groups measured from clickstream tracking: empty for customers who refused tracking.
+TRACKING_GROUPS: frozenset[str] = frozenset({"engagement", "app_usage", "conversion_funnel"})
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from behaviorseg.segmentation.algorithms import (
 from behaviorseg.segmentation.features import (
     DEFAULT_FEATURES,
     DEFAULT_RFM_WINDOW_DAYS,
+    TRACKING_GROUPS,
     FeatureSpec,
     PreparedFeatures,
     prepare_features,
@@ -170,6 +171,16 @@ def fitted_rows(customer_ids: np.ndarray, excluded: Collection[object]) -> np.nd
     return keep if keep.sum() * 2 >= len(keep) else np.ones(len(keep), dtype=bool)
 
 
+def usable_features(prepared: PreparedFeatures, untracked: np.ndarray) -> np.ndarray:
+    """Rows x features: False where a customer who refused tracking has no real value."""
+    tracked_only = np.array(
+        [prepared.feature_groups[name] in TRACKING_GROUPS for name in prepared.feature_names]
+    )
+    usable = np.ones(prepared.matrix.shape, dtype=bool)
+    usable[np.ix_(np.flatnonzero(untracked), np.flatnonzero(tracked_only))] = False
+    return usable
+
+
 def run_segmentation(
     customer_features: pd.DataFrame,
     *,
@@ -178,19 +189,23 @@ def run_segmentation(
     previous_centroids: pd.DataFrame | None = None,
     assigned_at: object | None = None,
     excluded_customer_ids: Collection[object] = (),
+    untracked_customer_ids: Collection[object] = (),
 ) -> SegmentationRun:
     """Segment ``customer_features`` (one row per customer); see SegmentationRun.
 
     ``assigned_at`` defaults to the data's as_of_date, so a re-run on the same data returns
     identical frames. Customers in ``excluded_customer_ids`` (anomalies: bots, fraud) are left
     out of the fit, so they cannot form segments of their own or pull centroids, and then join
-    their nearest segment (see ``fitted_rows``).
+    their nearest segment (see ``fitted_rows``). Customers in ``untracked_customer_ids`` refused
+    tracking: their behavioral features are empty, so they are left out of the fit too and placed
+    by the features tracking does not feed (orders, lifecycle, support).
     """
     config = config or SegmentationConfig()
     prepared = prepare_features(
         customer_features, specs=config.feature_specs, rfm_window_days=config.rfm_window_days
     )
-    fit_rows = fitted_rows(prepared.customer_ids, excluded_customer_ids)
+    untracked = np.isin(prepared.customer_ids, np.asarray(list(untracked_customer_ids), object))
+    fit_rows = fitted_rows(prepared.customer_ids, [*excluded_customer_ids, *untracked_customer_ids])
     selection = select_model(
         prepared.matrix[fit_rows],
         algorithm=config.algorithm,
@@ -200,7 +215,9 @@ def run_segmentation(
         silhouette_sample_size=config.silhouette_sample_size,
         random_state=config.random_state,
     )
-    clustering = extend_to_all_rows(selection.result, prepared.matrix, fit_rows)
+    clustering = extend_to_all_rows(
+        selection.result, prepared.matrix, fit_rows, usable_features(prepared, untracked)
+    )
     identities = segment_identities(
         clustering,
         prepared.feature_names,

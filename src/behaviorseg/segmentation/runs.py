@@ -116,7 +116,9 @@ def model_selection_table(
     prepared = prepare_features(
         customer_features, specs=config.feature_specs, rfm_window_days=config.rfm_window_days
     )
-    fit_rows = fitted_rows(prepared.customer_ids, excluded_customer_ids)
+    fit_rows = fitted_rows(
+        prepared.customer_ids, [*excluded_customer_ids, *untracked_customer_ids(customer_features)]
+    )
     selection = select_model(
         prepared.matrix[fit_rows],
         algorithm=config.algorithm,
@@ -155,7 +157,16 @@ def run_with_selected_k(
         naming_rules=naming_rules,
         previous_centroids=previous_centroids,
         excluded_customer_ids=excluded_customer_ids,
+        untracked_customer_ids=untracked_customer_ids(customer_features),
     )
+
+
+def untracked_customer_ids(customer_features: pd.DataFrame) -> list[object]:
+    """Customers who refused tracking (column is_tracking_opted_out; none when absent)."""
+    if "is_tracking_opted_out" not in customer_features.columns:
+        return []
+    refused = customer_features["is_tracking_opted_out"].fillna(False).astype(bool)
+    return customer_features.loc[refused, "customer_id"].tolist()
 
 
 def anomalous_customer_ids(anomalies: pd.DataFrame) -> list[object]:
