@@ -9,6 +9,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 
 # Demo data set size (see README: ~20k customers, a year, ~6.5M web + ~3.5M app events).
 DEMO_CUSTOMERS ?= 20000
@@ -29,7 +30,7 @@ REPORT := $(OUT)/reports/segment_health.html
 QUALITY_DOCS := $(OUT)/quality/docs
 
 .PHONY: help install browser demo generate build publish quality-docs export report summary \
-	docs bench test lint format lock clean
+	docs bench test test-spark lint format lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -84,6 +85,14 @@ test: install browser  ## lint + every test (pytest incl. dbt builds on small ge
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"
+	touch $(SPARK_STAMP)
+
+test-spark: $(SPARK_STAMP)  ## build staging to customer_features on Spark (local pyspark) and compare with DuckDB
+	@command -v java >/dev/null || { echo "test-spark needs Java 17 (java not found)"; exit 1; }
+	$(BIN)/pytest tests/spark
 
 lint: install  ## ruff check and format check
 	$(BIN)/ruff check .

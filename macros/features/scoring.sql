@@ -27,8 +27,16 @@
 {%- endmacro %}
 
 
-{#- z-score against all rows: (x - mean) / population standard deviation; 0 when constant. -#}
+{#-
+    z-score against all rows: (x - mean) / population standard deviation; 0 when constant.
+    Computed in double (DuckDB does so for decimals; Spark is told to, or it would round the
+    decimal mean to 6 digits).
+-#}
 {% macro zscore(column) -%}
+    {{ return(adapter.dispatch('zscore')(column)) }}
+{%- endmacro %}
+
+{% macro default__zscore(column) -%}
     coalesce(
         ({{ column }} - avg({{ column }}) over ())
         / nullif(stddev_pop({{ column }}) over (), 0),
@@ -37,11 +45,36 @@
 {%- endmacro %}
 
 
-{#- min-max scaling to 0-1 against all rows; 0 when constant. -#}
+{% macro spark__zscore(column) -%}
+    {%- set value = 'cast(' ~ column ~ ' as double)' -%}
+    coalesce(
+        ({{ value }} - avg({{ value }}) over ())
+        / nullif(stddev_pop({{ value }}) over (), 0),
+        case when {{ column }} is not null then 0.0 end
+    )
+{%- endmacro %}
+
+
+{#-
+    min-max scaling to 0-1 against all rows; 0 when constant. A double (on Spark the exact
+    differences are divided as doubles, as DuckDB does).
+-#}
 {% macro min_max_scale(column) -%}
+    {{ return(adapter.dispatch('min_max_scale')(column)) }}
+{%- endmacro %}
+
+{% macro default__min_max_scale(column) -%}
     coalesce(
         ({{ column }} - min({{ column }}) over ())
         / nullif(max({{ column }}) over () - min({{ column }}) over (), 0),
+        case when {{ column }} is not null then 0.0 end
+    )
+{%- endmacro %}
+
+{% macro spark__min_max_scale(column) -%}
+    coalesce(
+        cast({{ column }} - min({{ column }}) over () as double)
+        / cast(nullif(max({{ column }}) over () - min({{ column }}) over (), 0) as double),
         case when {{ column }} is not null then 0.0 end
     )
 {%- endmacro %}
@@ -51,11 +84,14 @@
 {% macro engagement_score(rank_columns) -%}
     {%- set weights = var('engagement_weights') -%}
     {%- set total = weights.values() | sum -%}
-    round(100 * (
+    {%- set weighted -%}
+    100 * (
         {%- for component, weight in weights.items() %}
         {{ weight }} * coalesce({{ rank_columns[component] }}, 0){{ ' +' if not loop.last }}
         {%- endfor %}
-    ) / {{ total }}, 2)
+    ) / {{ total }}
+    {%- endset %}
+    {{ round_double(weighted, 2) }}
 {%- endmacro %}
 
 

@@ -12,27 +12,23 @@
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- do run_query("create schema if not exists privacy") -%}
     {%- do run_query("create schema if not exists audit") -%}
-    {%- do run_query("
-        create table if not exists privacy.erasure_requests (
-            customer_id_hash varchar,
-            requested_at timestamp,
-            invocation_id varchar,
-            rows_deleted bigint
-        )
-    ") -%}
-    {%- do run_query("
-        create table if not exists audit.dbt_run_results (
-            invocation_id varchar,
-            run_started_at timestamp,
-            node_id varchar,
-            resource_type varchar,
-            status varchar,
-            relation varchar,
-            rows_after bigint,
-            execution_seconds double,
-            logged_at timestamp
-        )
-    ") -%}
+    {%- do run_query(create_table_if_not_exists('privacy.erasure_requests', [
+        ('customer_id_hash', 'varchar'),
+        ('requested_at', 'timestamp'),
+        ('invocation_id', 'varchar'),
+        ('rows_deleted', 'bigint'),
+    ])) -%}
+    {%- do run_query(create_table_if_not_exists('audit.dbt_run_results', [
+        ('invocation_id', 'varchar'),
+        ('run_started_at', 'timestamp'),
+        ('node_id', 'varchar'),
+        ('resource_type', 'varchar'),
+        ('status', 'varchar'),
+        ('relation', 'varchar'),
+        ('rows_after', 'bigint'),
+        ('execution_seconds', 'double'),
+        ('logged_at', 'timestamp'),
+    ])) -%}
     {{ return('') }}
 {%- endmacro %}
 

@@ -18,8 +18,9 @@
     * rows whose `erasure_key` column (a customer id) belongs to a customer erased with
       `forget_customer` are left out, so no layer ever sees them again.
 
-    Dispatched so another adapter (Spark: `create temporary view ... using parquet`) can bring
-    its own implementation.
+    Dispatched: DuckDB reads the files with read_parquet/read_csv into views of the `raw`
+    schema; Spark (spark__register_raw_sources, below) into global temporary views (the sources'
+    schema is `global_temp` on that target) over per-file-group readers, with the same contract.
 -#}
 {% macro register_raw_sources() -%}
     {{ return(adapter.dispatch('register_raw_sources')()) }}
@@ -33,10 +34,16 @@
 {%- endmacro %}
 
 
+{#- The raw folder: var raw_data_dir, else env RAW_DATA_DIR, else data/raw; no trailing slash. -#}
+{% macro raw_data_dir() -%}
+    {%- set raw_dir = (var('raw_data_dir') or env_var('RAW_DATA_DIR', 'data/raw')) | string | trim -%}
+    {{ return(raw_dir[:-1] if raw_dir.endswith('/') else raw_dir) }}
+{%- endmacro %}
+
+
 {% macro duckdb__register_raw_sources() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set raw_dir = (var('raw_data_dir') or env_var('RAW_DATA_DIR', 'data/raw')) | string | trim -%}
-    {%- set raw_dir = raw_dir[:-1] if raw_dir.endswith('/') else raw_dir -%}
+    {%- set raw_dir = raw_data_dir() -%}
     {%- set schemas_created = [] -%}
     {%- for source_node in graph.sources.values() if source_node.meta.get('raw_entity') -%}
         {%- if source_node.schema not in schemas_created -%}
@@ -192,4 +199,203 @@
             cast(null as varchar) as _source_file, cast(null as bigint) as _source_row_number
         where 1 = 0
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Spark: the same contract with Spark's readers. One listing of the raw folder (binaryFile,
+    names and sizes only; Spark skips names starting with `_` or `.`), each file's columns from
+    its own schema (Parquet footer, CSV header), then one reader per group of Parquet files with
+    the same columns (`parquet.` path with `_metadata` for file and row number) and one
+    temporary view per CSV file (header, RFC 4180 quotes), unioned by name (a column a group
+    lacks is null) under the same projection, PII hashing and erasure filter as on DuckDB.
+    The entity views are global temporary views (`global_temp.<entity>`): they live as long as
+    the dbt invocation's Spark application and may read the session's CSV views. The raw
+    folder itself must exist (Spark cannot list a missing path); a missing entity folder gives
+    an empty view as on DuckDB. CSV files are comma-separated (DuckDB sniffs the delimiter).
+-#}
+{% macro spark__register_raw_sources() -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set raw_dir = raw_data_dir() -%}
+    {%- set files_by_entity = spark_raw_files(raw_dir) -%}
+    {%- for source_node in graph.sources.values() if source_node.meta.get('raw_entity') -%}
+        {%- if source_node.schema != 'global_temp' -%}
+            {{ exceptions.raise_compiler_error(
+                "On Spark the raw sources live in global_temp (source " ~ source_node.source_name
+                ~ "." ~ source_node.name ~ " has schema '" ~ source_node.schema ~ "')"
+            ) }}
+        {%- endif -%}
+        {%- set entity = source_node.meta['raw_entity'] -%}
+        {%- set view_sql = spark_raw_entity_select(
+            source_node, raw_dir, files_by_entity.get(entity, [])
+        ) -%}
+        {%- do run_query(
+            'create or replace global temporary view ' ~ adapter.quote(source_node.identifier)
+            ~ ' as ' ~ view_sql
+        ) -%}
+    {%- endfor -%}
+    {{ return('') }}
+{%- endmacro %}
+
+
+{#- Files directly inside each entity folder: {entity: [{name, size}]}, sorted by name. -#}
+{% macro spark_raw_files(raw_dir) -%}
+    {%- do run_query(
+        "create or replace temporary view behaviorseg_raw_files using binaryFile"
+        ~ " options (path '" ~ raw_dir ~ "', recursiveFileLookup 'true')"
+    ) -%}
+    {#- path is a URI (file:/.../<entity>/<file>): its last two names are entity and file. -#}
+    {%- set listing = run_query(
+        "select element_at(split(path, '/'), -2) as entity,"
+        ~ " element_at(split(path, '/'), -1) as file_name, length"
+        ~ " from behaviorseg_raw_files order by entity, file_name"
+    ) -%}
+    {%- set files_by_entity = {} -%}
+    {%- for row in listing.rows -%}
+        {%- do files_by_entity.setdefault(row[0], []).append({'name': row[1], 'size': row[2]}) -%}
+    {%- endfor -%}
+    {{ return(files_by_entity) }}
+{%- endmacro %}
+
+
+{#- A Hadoop glob matching exactly these file names of a folder (special characters escaped). -#}
+{% macro spark_file_glob(entity_dir, names) -%}
+    {%- set escaped = [] -%}
+    {%- for name in names -%}
+        {%- set value = namespace(text=name) -%}
+        {%- for special in ['\\', '{', '}', '[', ']', '*', '?', ','] -%}
+            {%- set value.text = value.text | replace(special, '\\' ~ special) -%}
+        {%- endfor -%}
+        {%- do escaped.append(value.text) -%}
+    {%- endfor -%}
+    {{ return(entity_dir ~ '/{' ~ escaped | join(',') ~ '}') }}
+{%- endmacro %}
+
+
+{#- The raw view's select on Spark (see spark__register_raw_sources). -#}
+{% macro spark_raw_entity_select(source_node, raw_dir, entity_files) -%}
+    {%- set entity = source_node.meta['raw_entity'] -%}
+    {%- set entity_dir = raw_dir ~ '/' ~ entity -%}
+    {%- set source_label = source_node.source_name ~ '.' ~ source_node.name
+        ~ " (" ~ entity_dir ~ ")" -%}
+    {%- set contract = raw_contract_columns(source_node) -%}
+
+    {#- Each file's columns; the same checks and messages as on DuckDB. -#}
+    {%- set parquet_groups = {} -%}
+    {%- set csv_readers = [] -%}
+    {%- set all_present = [] -%}
+    {%- for file in entity_files -%}
+        {%- set path = entity_dir ~ '/' ~ file.name -%}
+        {%- set lowered = file.name | lower -%}
+        {%- set format = 'parquet' if lowered.endswith('.parquet')
+            else ('csv' if (lowered.endswith('.csv') or lowered.endswith('.csv.gz')) else none) -%}
+        {%- if format is not none and file.size == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "Raw data contract violated: file '" ~ path ~ "' of source " ~ source_label
+                ~ " is empty (0 bytes) (rule: a raw file holds a header/schema)."
+            ) }}
+        {%- endif -%}
+        {%- if format == 'parquet' -%}
+            {%- set present = run_query(
+                "select * from parquet.`" ~ path ~ "` limit 0"
+            ).column_names | map('lower') | list -%}
+            {%- do parquet_groups.setdefault(present | join(','), {'columns': present, 'names': []})
+                .names.append(file.name) -%}
+        {%- elif format == 'csv' -%}
+            {%- set view_name = 'behaviorseg_raw_' ~ entity ~ '_csv_' ~ (csv_readers | length + 1) -%}
+            {%- do run_query(
+                "create or replace temporary view " ~ view_name ~ " using csv options (path '"
+                ~ path ~ "', header 'true', escape '\"', multiLine 'true')"
+            ) -%}
+            {%- set present = run_query("select * from " ~ view_name ~ " limit 0")
+                .column_names | map('lower') | list -%}
+            {%- do csv_readers.append({'view': view_name, 'path': path, 'columns': present}) -%}
+        {%- endif -%}
+        {%- if format is not none -%}
+            {%- for column in contract if column.required and column.name not in present -%}
+                {{ exceptions.raise_compiler_error(
+                    "Raw data contract violated: file '" ~ path ~ "' of source " ~ source_label
+                    ~ " has no column '" ~ column.name ~ "' (rule: required column)."
+                ) }}
+            {%- endfor -%}
+            {%- do all_present.extend(present) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {#- One select per reader with every contract column seen in any file (null where absent). -#}
+    {%- set readers = [] -%}
+    {%- set glob_matches_group = namespace(value=(parquet_groups | length == 1)) -%}
+    {%- for group in parquet_groups.values() -%}
+        {%- for name in group.names if not name.endswith('.parquet') -%}
+            {%- set glob_matches_group.value = false -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for group in parquet_groups.values() -%}
+        {#- Usually every file has the same columns: one reader over the folder's glob. -#}
+        {%- set location = entity_dir ~ '/*.parquet' if glob_matches_group.value
+            else spark_file_glob(entity_dir, group.names) -%}
+        {%- do readers.append(
+            "select " ~ spark_raw_reader_columns(contract, all_present, group.columns)
+            ~ ", concat('" ~ entity_dir ~ "/', _metadata.file_name) as _source_file,"
+            ~ " _metadata.row_index + 1 as _source_row_number"
+            ~ " from parquet.`" ~ location ~ "`"
+        ) -%}
+    {%- endfor -%}
+    {%- for reader in csv_readers -%}
+        {#- CSV: every value arrives as text; staging types it. Row numbers follow read order. -#}
+        {%- do readers.append(
+            "select " ~ spark_raw_reader_columns(contract, all_present, reader.columns)
+            ~ ", '" ~ reader.path ~ "' as _source_file,"
+            ~ " cast(row_number() over (order by monotonically_increasing_id()) as bigint)"
+            ~ " as _source_row_number from " ~ reader.view
+        ) -%}
+    {%- endfor -%}
+
+    {%- set projected = [] -%}
+    {%- for column in contract -%}
+        {%- if column.name in all_present and column.pii -%}
+            {%- do projected.append(
+                hash_pii(normalise_pii(column.pii, adapter.quote(column.name)))
+                ~ ' as ' ~ adapter.quote(column.name)
+            ) -%}
+        {%- else -%}
+            {%- do projected.append(adapter.quote(column.name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- set erasure_keys = [] -%}
+    {%- for column in contract if column.erasure_key and column.name in all_present -%}
+        {%- do erasure_keys.append(column.name) -%}
+    {%- endfor -%}
+    {%- if readers -%}
+        select {{ projected | join(', ') }}, _source_file, _source_row_number
+        from ({{ readers | join(' union all ') }}) as raw_rows
+        where {{ not_erased_condition(erasure_keys) }}
+    {%- else -%}
+        select {% for column in contract -%}
+            cast(null as string) as {{ adapter.quote(column.name) }},
+        {%- endfor %}
+            cast(null as string) as _source_file, cast(null as bigint) as _source_row_number
+        where 1 = 0
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    A reader's contract columns, in contract order: the file's own column, an untyped null
+    where this file lacks a column other files have (the union takes the other files' type),
+    text null where no file has it.
+-#}
+{% macro spark_raw_reader_columns(contract, all_present, present) -%}
+    {%- set columns = [] -%}
+    {%- for column in contract -%}
+        {%- if column.name in present -%}
+            {%- do columns.append(adapter.quote(column.name)) -%}
+        {%- elif column.name in all_present -%}
+            {%- do columns.append('null as ' ~ adapter.quote(column.name)) -%}
+        {%- else -%}
+            {%- do columns.append('cast(null as string) as ' ~ adapter.quote(column.name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(columns | join(', ')) }}
 {%- endmacro %}

@@ -5,7 +5,7 @@
 -#}
 {% macro arrival_watermark(arrival_column='arrived_at') -%}
     (
-        select {{ dbt.dateadd('day', -1 * var('late_arrival_days'), 'max(' ~ arrival_column ~ ')') }}
+        select {{ dateadd_exact('day', -1 * var('late_arrival_days'), 'max(' ~ arrival_column ~ ')') }}
         from {{ this }}
     )
 {%- endmacro %}
@@ -18,4 +18,23 @@
         {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
     {%- endfor -%}
     {{ dbt.hash(parts | join(" || '|' || ")) }}
+{%- endmacro %}
+
+
+{#-
+    The materialization of the models that replace rows by key (incremental_strategy
+    'delete+insert'): incremental on DuckDB. Spark's built-in Parquet tables can neither delete
+    nor merge rows (that takes Delta Lake or Iceberg, where `merge` on the same unique_key does
+    it), so on Spark those models are rebuilt in full as tables: the same rows, more work per run.
+-#}
+{% macro keyed_incremental_materialization() -%}
+    {{ return(adapter.dispatch('keyed_incremental_materialization')()) }}
+{%- endmacro %}
+
+{% macro default__keyed_incremental_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__keyed_incremental_materialization() -%}
+    {{ return('table') }}
 {%- endmacro %}

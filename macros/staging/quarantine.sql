@@ -45,13 +45,14 @@
     {{ return(adapter.dispatch('raw_values_json')(relation_alias, columns)) }}
 {%- endmacro %}
 
+{#- Spark: null values stay in the JSON as null, as in DuckDB's json_object. -#}
 {% macro default__raw_values_json(relation_alias, columns) -%}
     to_json(named_struct(
     {%- for column in columns %}
         '{{ column }}', cast({{ relation_alias }}.{{ column }} as {{ dbt.type_string() }})
         {{- ',' if not loop.last }}
     {%- endfor %}
-    ))
+    ), map('ignoreNullFields', 'false'))
 {%- endmacro %}
 
 {% macro duckdb__raw_values_json(relation_alias, columns) -%}

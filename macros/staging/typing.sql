@@ -29,6 +29,18 @@
     timezone('UTC', try_cast({{ clean_text(column) }} as timestamptz))
 {%- endmacro %}
 
+{#-
+    Spark: the cast reads any UTC offset, and text without one in the session time zone (the
+    profile pins it to UTC); a timestamp is an instant shown in that zone. Only text starting
+    with a full date is cast, as on DuckDB (Spark would also take '2025' or '2025-10').
+-#}
+{% macro spark__to_utc_timestamp(column) -%}
+    case
+        when {{ clean_text(column) }} rlike '^[0-9]{4}-[0-9]{2}-[0-9]{2}'
+            then try_cast({{ clean_text(column) }} as timestamp)
+    end
+{%- endmacro %}
+
 
 {#- Decimal money amount; '12,34.5', 'N/A' and '' become null. -#}
 {% macro to_amount(column) -%}
@@ -40,6 +52,10 @@
 {%- endmacro %}
 
 {% macro duckdb__to_amount(column) -%}
+    try_cast({{ clean_text(column) }} as decimal(18, 2))
+{%- endmacro %}
+
+{% macro spark__to_amount(column) -%}
     try_cast({{ clean_text(column) }} as decimal(18, 2))
 {%- endmacro %}
 
@@ -57,6 +73,14 @@
     try_cast({{ clean_text(column) }} as double)
 {%- endmacro %}
 
+{#- Spark: Java's parser would also accept a type suffix ('1.5d'); DuckDB does not. -#}
+{% macro spark__to_double(column) -%}
+    case
+        when not {{ clean_text(column) }} rlike '[dDfF]$'
+            then try_cast({{ clean_text(column) }} as double)
+    end
+{%- endmacro %}
+
 
 {#- Whole number; '3.0' is accepted as 3, '3.5' is not a whole number (null). -#}
 {% macro to_integer(column) -%}
@@ -72,6 +96,14 @@
         when try_cast({{ clean_text(column) }} as double)
             = floor(try_cast({{ clean_text(column) }} as double))
             then try_cast(try_cast({{ clean_text(column) }} as double) as integer)
+    end
+{%- endmacro %}
+
+{#- Spark: a plain cast would truncate '3.5' to 3; the same whole-number test as DuckDB. -#}
+{% macro spark__to_integer(column) -%}
+    case
+        when {{ to_double(column) }} = floor({{ to_double(column) }})
+            then try_cast({{ to_double(column) }} as integer)
     end
 {%- endmacro %}
 

@@ -1,7 +1,7 @@
--- depends_on: {{ ref('dq_gate_staging') }}
+{% if target.type != 'spark' %}-- depends_on: {{ ref('dq_gate_staging') }}{% endif %}
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental_materialization(),
         unique_key='event_key',
         incremental_strategy='delete+insert',
     )

@@ -1,4 +1,4 @@
--- depends_on: {{ ref('dq_gate_staging') }}
+{% if target.type != 'spark' %}-- depends_on: {{ ref('dq_gate_staging') }}{% endif %}
 {#
     The one point in time every feature is computed at: `var('as_of_date')` (end of that day)
     when set, else the latest event or order timestamp in the data. Never the wall clock.
@@ -28,9 +28,9 @@ final as (
 
     {% if var('as_of_date') %}
     select
-        {{ dbt.dateadd(
+        {{ dateadd_exact(
             'millisecond', -1,
-            dbt.dateadd('day', 1, "cast('" ~ var('as_of_date') ~ "' as timestamp)")
+            dateadd_exact('day', 1, "cast('" ~ var('as_of_date') ~ "' as timestamp)")
         ) }} as as_of_at,
         cast('{{ var("as_of_date") }}' as date) as as_of_date
     {% else %}

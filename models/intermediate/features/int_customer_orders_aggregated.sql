@@ -21,7 +21,7 @@ orders_until_as_of as (
     select
         orders.*,
         cast(orders.ordered_at as date)
-            > {{ dbt.dateadd('day', -1 * var('rfm_window_days'), 'as_of.as_of_date') }}
+            > {{ dateadd_exact('day', -1 * var('rfm_window_days'), 'as_of.as_of_date') }}
             as is_in_rfm_window,
         as_of.as_of_date
     from orders
@@ -59,20 +59,20 @@ order_facts as (
         cast(coalesce(sum(case when is_in_rfm_window then net_revenue end), 0) as decimal(18, 2))
             as monetary,
         {{ count_where("status = 'refunded'") }} as refunded_orders,
-        avg(case when is_completed and discount_amount > 0 then 1.0
-                 when is_completed then 0.0 end) as discounted_order_share,
-        {{ dbt.datediff(
+        {{ share_where('discount_amount > 0', among='is_completed') }} as discounted_order_share,
+        {{ datediff_exact(
             'cast(max(case when is_completed then ordered_at end) as date)',
             'max(as_of_date)', 'day'
         ) }} as recency_days,
         case
             when {{ count_where("is_completed") }} > 1 then
-                {{ dbt.datediff(
+                {{ float_divide(datediff_exact(
                     'min(case when is_completed then ordered_at end)',
                     'max(case when is_completed then ordered_at end)', 'second'
-                ) }} / 86400.0 / ({{ count_where("is_completed") }} - 1)
+                ), '86400.0') }} / ({{ count_where("is_completed") }} - 1)
         end as mean_days_between_orders,
-        1 - {{ count_where("is_completed") }} * 1.0 / count(*) as unfulfilled_order_share
+        1 - {{ float_divide(count_where("is_completed") ~ ' * 1.0', 'count(*)') }}
+            as unfulfilled_order_share
     from orders_until_as_of
     group by customer_id
 

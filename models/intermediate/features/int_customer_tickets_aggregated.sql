@@ -1,4 +1,4 @@
--- depends_on: {{ ref('dq_gate_staging') }}
+{% if target.type != 'spark' %}-- depends_on: {{ ref('dq_gate_staging') }}{% endif %}
 {# Per customer, support tickets opened up to the as-of date. #}
 
 with tickets as (
@@ -19,7 +19,7 @@ final as (
         tickets.customer_id,
         count(*) as support_tickets,
         avg(tickets.csat_score) as mean_csat,
-        {{ dbt.datediff('cast(max(tickets.opened_at) as date)', 'max(as_of.as_of_date)', 'day') }}
+        {{ datediff_exact('cast(max(tickets.opened_at) as date)', 'max(as_of.as_of_date)', 'day') }}
             as days_since_last_ticket
     from tickets
     cross join as_of

@@ -26,7 +26,7 @@ window_start as (
     select
         as_of_at,
         as_of_date,
-        {{ dbt.dateadd('day', -1 * var('engagement_window_days'), 'as_of_at') }} as window_start_at
+        {{ dateadd_exact('day', -1 * var('engagement_window_days'), 'as_of_at') }} as window_start_at
     from as_of
 
 ),
@@ -82,7 +82,9 @@ session_facts as (
         {{ count_where("is_in_window and cart_adds > 0 and not has_purchase") }}
             as abandoned_cart_sessions,
         avg(case when is_in_window and has_purchase then
-            {{ dbt.datediff('sessions_until_as_of.session_start_at', 'purchase_timing.first_purchase_at', 'second') }} / 60.0
+            {{ float_divide(datediff_exact(
+                'sessions_until_as_of.session_start_at', 'purchase_timing.first_purchase_at', 'second'
+            ), '60.0') }}
         end) as browse_to_buy_minutes
     from sessions_until_as_of
     left join purchase_timing
@@ -97,7 +99,7 @@ event_facts as (
         person_id,
         count(distinct feature) as distinct_features_used,
         count(distinct category) as distinct_categories_viewed,
-        avg(case when source = 'app' then 1.0 else 0.0 end) as app_share
+        {{ share_where("source = 'app'") }} as app_share
     from events_in_window
     group by person_id
 
@@ -110,9 +112,9 @@ final as (
         session_facts.first_session_at,
         session_facts.last_session_at,
         session_facts.sessions_in_window,
-        session_facts.sessions_in_window * 7.0 / {{ var('engagement_window_days') }}
+        {{ float_divide('session_facts.sessions_in_window * 7.0', var('engagement_window_days')) }}
             as sessions_per_week,
-        {{ dbt.datediff('cast(session_facts.last_session_at as date)', 'session_facts.as_of_date', 'day') }}
+        {{ datediff_exact('cast(session_facts.last_session_at as date)', 'session_facts.as_of_date', 'day') }}
             as days_since_last_session,
         session_facts.avg_session_duration_s,
         session_facts.pages_per_session,
@@ -123,7 +125,9 @@ final as (
         session_facts.browse_to_buy_minutes,
         case
             when session_facts.cart_sessions > 0
-                then session_facts.abandoned_cart_sessions * 1.0 / session_facts.cart_sessions
+                then {{ float_divide(
+                    'session_facts.abandoned_cart_sessions * 1.0', 'session_facts.cart_sessions'
+                ) }}
         end as cart_abandonment_rate
     from session_facts
     left join event_facts

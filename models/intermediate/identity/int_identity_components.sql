@@ -1,4 +1,4 @@
--- depends_on: {{ ref('dq_gate_staging') }}
+{% if target.type != 'spark' %}-- depends_on: {{ ref('dq_gate_staging') }}{% endif %}
 {#
     The identity graph cut into people. Nodes: every cookie, app device, hashed e-mail and
     customer id the data knows (customer ids from events, orders, CRM, support and experiments,

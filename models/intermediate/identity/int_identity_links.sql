@@ -1,4 +1,4 @@
--- depends_on: {{ ref('dq_gate_staging') }}
+{% if target.type != 'spark' %}-- depends_on: {{ ref('dq_gate_staging') }}{% endif %}
 {#
     Every identifier seen together with a customer id: a cookie or app device on a logged-in
     event, and an e-mail (hashed) on a CRM record or a support ticket. One row per

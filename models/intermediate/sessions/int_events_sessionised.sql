@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental_materialization(),
         unique_key='person_id',
         incremental_strategy='delete+insert',
         pre_hook=[
@@ -39,10 +39,8 @@ person_fingerprints as (
 
     select
         person_id,
-        md5({{ dbt.listagg(
-            "identifier_type || ':' || identifier", "','",
-            "order by identifier_type, identifier"
-        ) }}) as person_fingerprint
+        md5({{ sorted_listagg("identifier_type || ':' || identifier", "','") }})
+            as person_fingerprint
     from identity_map
     group by person_id
 
@@ -114,7 +112,7 @@ session_starts_flagged as (
         *,
         case
             when previous_event_at is null then 1
-            when {{ dbt.datediff('previous_event_at', 'event_at', 'millisecond') }}
+            when {{ datediff_exact('previous_event_at', 'event_at', 'millisecond') }}
                 > {{ var('session_timeout_minutes') }} * 60 * 1000 then 1
             else 0
         end as is_session_start

@@ -59,7 +59,7 @@ cart_adds as (
     where is_cart_add
     {% if is_incremental() %}
         and event_at >= (
-            select {{ dbt.dateadd('day', -1 * var('late_arrival_days'), 'max(last_cart_add_at)') }}
+            select {{ dateadd_exact('day', -1 * var('late_arrival_days'), 'max(last_cart_add_at)') }}
             from {{ this }}
         )
     {% endif %}
@@ -75,7 +75,7 @@ session_carts as (
         max(event_at) as last_cart_add_at,
         count(*) as cart_items,
         sum(price) as cart_value,
-        {{ dbt.listagg('distinct product_id', "','", "order by product_id") }} as cart_products
+        {{ sorted_listagg('product_id', "','", distinct=true) }} as cart_products
     from cart_adds
     group by session_id, person_id
 
@@ -107,11 +107,11 @@ carts_past_their_window as (
 
     select
         session_carts.*,
-        {{ dbt.dateadd('minute', var('abandoned_cart_minutes'), 'session_carts.last_cart_add_at') }}
+        {{ dateadd_exact('minute', var('abandoned_cart_minutes'), 'session_carts.last_cart_add_at') }}
             as eligible_at
     from session_carts
     cross join as_of
-    where {{ dbt.dateadd('minute', var('abandoned_cart_minutes'), 'session_carts.last_cart_add_at') }}
+    where {{ dateadd_exact('minute', var('abandoned_cart_minutes'), 'session_carts.last_cart_add_at') }}
         <= as_of.as_of_at
 
 ),
@@ -142,7 +142,7 @@ final as (
         abandoned.last_cart_add_at,
         abandoned.eligible_at,
         abandoned.cart_items,
-        cast(abandoned.cart_value as decimal(18, 2)) as cart_value,
+        {{ round_to_decimal('abandoned.cart_value', 18, 2) }} as cart_value,
         abandoned.cart_products,
         cast('{{ run_started_at }}' as timestamp) as detected_at
     from abandoned

@@ -50,7 +50,7 @@ high_value_views as (
         and price >= {{ var('offer_min_product_price') }}
     {% if is_incremental() %}
         and event_at >= (
-            select {{ dbt.dateadd('day', -1 * var('late_arrival_days'), 'max(session_start_at)') }}
+            select {{ dateadd_exact('day', -1 * var('late_arrival_days'), 'max(session_start_at)') }}
             from {{ this }}
         )
     {% endif %}

@@ -64,7 +64,7 @@ features_joined as (
         coalesce(customer_orders.lifetime_completed_orders, 0) as lifetime_completed_orders,
         coalesce(customer_orders.lifetime_net_revenue, 0) as lifetime_net_revenue,
         -- Tenure: days since the customer was first seen (sign-up, first session or first order).
-        greatest(0, {{ dbt.datediff(
+        greatest(0, {{ datediff_exact(
             'cast(least(customers.signed_up_at, person_sessions.first_session_at,'
             ~ ' customer_orders.first_completed_order_at) as date)',
             'as_of.as_of_date', 'day'
@@ -79,17 +79,19 @@ features_joined as (
         person_sessions.app_share,
         case
             when customer_orders.first_completed_order_at >= person_sessions.first_session_at
-                then {{ dbt.datediff(
+                then {{ float_divide(datediff_exact(
                     'person_sessions.first_session_at',
                     'customer_orders.first_completed_order_at', 'second'
-                ) }} / 86400.0
+                ), '86400.0') }}
         end as days_first_session_to_first_order,
         customer_orders.mean_days_between_orders,
         person_sessions.browse_to_buy_minutes,
         person_sessions.cart_abandonment_rate,
         case
             when customer_orders.frequency > 0
-                then cast(customer_orders.monetary / customer_orders.frequency as decimal(18, 2))
+                then {{ round_to_decimal(float_divide(
+                    'customer_orders.monetary', 'customer_orders.frequency'
+                ), 18, 2) }}
         end as average_order_value,
         customer_orders.discounted_order_share,
         customer_orders.unfulfilled_order_share,
@@ -98,7 +100,8 @@ features_joined as (
         coalesce(customer_tickets.support_tickets, 0) as support_tickets,
         customer_tickets.mean_csat,
         customer_tickets.days_since_last_ticket,
-        customer_orders.lifetime_completed_orders > 0 as has_purchased
+        customer_orders.lifetime_completed_orders > 0 as has_purchased,
+        coalesce(customers.is_tracking_opted_out, false) as is_tracking_opted_out
     from customers
     cross join as_of
     left join customer_orders
@@ -175,6 +178,7 @@ final as (
         rfm_segmented.person_id,
         rfm_segmented.as_of_date,
         rfm_segmented.has_purchased,
+        rfm_segmented.is_tracking_opted_out,
         rfm_segmented.r_score,
         rfm_segmented.f_score,
         rfm_segmented.m_score,

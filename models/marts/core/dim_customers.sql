@@ -1,4 +1,4 @@
--- depends_on: {{ ref('dq_gate_staging') }}
+{% if target.type != 'spark' %}-- depends_on: {{ ref('dq_gate_staging') }}{% endif %}
 {#
     One row per known customer (every customer id seen in CRM, orders, support, experiments or as
     a logged-in user), with hashed contact keys, consent and lifetime figures over all the data.

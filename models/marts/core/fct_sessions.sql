@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental_materialization(),
         unique_key='person_id',
         incremental_strategy='delete+insert',
         pre_hook=[
@@ -55,8 +55,7 @@ session_devices as (
 
     select
         session_id,
-        {{ dbt.listagg("source || ':' || device_label", "', '", "order by source || ':' || device_label") }}
-            as devices
+        {{ sorted_listagg("source || ':' || device_label", "', '") }} as devices
     from (
         select distinct
             session_id,
@@ -113,8 +112,9 @@ final as (
         person_customers.customer_id,
         session_aggregates.session_start_at,
         session_aggregates.session_end_at,
-        {{ dbt.datediff('session_aggregates.session_start_at', 'session_aggregates.session_end_at', 'millisecond') }}
-            / 1000.0 as duration_seconds,
+        {{ float_divide(datediff_exact(
+            'session_aggregates.session_start_at', 'session_aggregates.session_end_at', 'millisecond'
+        ), '1000.0') }} as duration_seconds,
         session_aggregates.events,
         session_aggregates.page_views,
         session_aggregates.product_views,
@@ -128,8 +128,9 @@ final as (
         session_devices.devices,
         session_firsts.landing_page,
         session_firsts.landing_source,
-        {{ dbt.datediff('session_aggregates.session_start_at', 'session_aggregates.first_cart_add_at', 'millisecond') }}
-            / 60000.0 as minutes_to_first_cart_add,
+        {{ float_divide(datediff_exact(
+            'session_aggregates.session_start_at', 'session_aggregates.first_cart_add_at', 'millisecond'
+        ), '60000.0') }} as minutes_to_first_cart_add,
         session_aggregates.avg_scroll_depth,
         session_aggregates.categories_viewed,
         session_aggregates.features_used

@@ -1,4 +1,4 @@
--- depends_on: {{ ref('dq_gate_raw') }}
+{% if target.type != 'spark' %}-- depends_on: {{ ref('dq_gate_raw') }}{% endif %}
 with raw_tickets as (
 
     select * from {{ source('support', 'tickets') }}

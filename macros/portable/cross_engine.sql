@@ -1,0 +1,196 @@
+{#-
+    Cross-engine helpers: where DuckDB and Spark SQL differ and dbt's cross-database macros do
+    not give the same answer on both, one macro per construct. Each is dispatched: `default__`
+    is the SQL the project always ran on DuckDB (unchanged, so the DuckDB path stays as fast as
+    before), `spark__` gives the same values on Spark (the `spark` target, README "Running on a
+    distributed warehouse"). The staging typing, PII and JSON helpers are dispatched the same
+    way in macros/staging/.
+-#}
+
+
+{#-
+    dbt.datediff, exact to the unit on Spark too: the number of `datepart` boundaries between
+    two timestamps (DuckDB's date_diff), a bigint. dbt-spark's datediff measures sub-day parts
+    through whole-second unix timestamps and a floating-point division, so a millisecond
+    difference can be off; Spark's unix_millis / unix_seconds count them exactly.
+-#}
+{% macro datediff_exact(first_date, second_date, datepart) -%}
+    {{ return(adapter.dispatch('datediff_exact')(first_date, second_date, datepart)) }}
+{%- endmacro %}
+
+{% macro default__datediff_exact(first_date, second_date, datepart) -%}
+    {{ dbt.datediff(first_date, second_date, datepart) }}
+{%- endmacro %}
+
+{% macro spark__datediff_exact(first_date, second_date, datepart) -%}
+    {%- if datepart == 'day' -%}
+        cast(datediff(cast({{ second_date }} as date), cast({{ first_date }} as date)) as bigint)
+    {%- elif datepart == 'second' -%}
+        (unix_seconds(cast({{ second_date }} as timestamp))
+            - unix_seconds(cast({{ first_date }} as timestamp)))
+    {%- elif datepart == 'millisecond' -%}
+        (unix_millis(cast({{ second_date }} as timestamp))
+            - unix_millis(cast({{ first_date }} as timestamp)))
+    {%- else -%}
+        {{ dbt.datediff(first_date, second_date, datepart) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    dbt.dateadd keeping sub-second precision on Spark: a timestamp `interval` days, hours,
+    minutes, seconds or milliseconds later (a date counts as its midnight; the result is a
+    timestamp, as on DuckDB). dbt-spark's dateadd goes through whole-second unix timestamps
+    and drops the milliseconds.
+-#}
+{% macro dateadd_exact(datepart, interval, from_date_or_timestamp) -%}
+    {{ return(adapter.dispatch('dateadd_exact')(datepart, interval, from_date_or_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__dateadd_exact(datepart, interval, from_date_or_timestamp) -%}
+    {{ dbt.dateadd(datepart, interval, from_date_or_timestamp) }}
+{%- endmacro %}
+
+{% macro spark__dateadd_exact(datepart, interval, from_date_or_timestamp) -%}
+    {%- set parts = {
+        'day': '0, 0, 0, {n}, 0, 0, 0',
+        'hour': '0, 0, 0, 0, {n}, 0, 0',
+        'minute': '0, 0, 0, 0, 0, {n}, 0',
+        'second': '0, 0, 0, 0, 0, 0, {n}',
+        'millisecond': '0, 0, 0, 0, 0, 0, ({n}) / 1000.0',
+    } -%}
+    {%- if datepart not in parts -%}
+        {{ dbt.dateadd(datepart, interval, from_date_or_timestamp) }}
+    {%- else -%}
+        (cast({{ from_date_or_timestamp }} as timestamp)
+            + make_interval({{ parts[datepart] | replace('{n}', interval | string) }}))
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    numerator / denominator in floating point. On DuckDB `/` with a decimal operand (a literal
+    like 60.0, a decimal(18,2) amount) already divides as double; Spark keeps decimals and
+    rounds the quotient to a few digits, so its operand is made double first.
+-#}
+{% macro float_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('float_divide')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__float_divide(numerator, denominator) -%}
+    {{ numerator }} / {{ denominator }}
+{%- endmacro %}
+
+{% macro spark__float_divide(numerator, denominator) -%}
+    cast({{ numerator }} as double) / {{ denominator }}
+{%- endmacro %}
+
+
+{#-
+    Share (0-1, double) of the rows where `condition` holds, among the rows where `among` holds
+    (all rows by default). Spark would average the 1.0/0.0 literals as a rounded decimal.
+-#}
+{% macro share_where(condition, among=none) -%}
+    {{ return(adapter.dispatch('share_where')(condition, among)) }}
+{%- endmacro %}
+
+{% macro default__share_where(condition, among=none) -%}
+    {%- if among -%}
+        avg(case when {{ among }} and {{ condition }} then 1.0 when {{ among }} then 0.0 end)
+    {%- else -%}
+        avg(case when {{ condition }} then 1.0 else 0.0 end)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__share_where(condition, among=none) -%}
+    {%- if among -%}
+        avg(case when {{ among }} and {{ condition }} then cast(1 as double)
+            when {{ among }} then cast(0 as double) end)
+    {%- else -%}
+        avg(case when {{ condition }} then cast(1 as double) else cast(0 as double) end)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    round() of a double to `digits` decimals, half away from zero on the double's value (DuckDB:
+    round(x * 10^d) / 10^d). Spark rounds the double's shortest decimal text instead, which can
+    differ on a tie (1.005).
+-#}
+{% macro round_double(expression, digits) -%}
+    {{ return(adapter.dispatch('round_double')(expression, digits)) }}
+{%- endmacro %}
+
+{% macro default__round_double(expression, digits) -%}
+    round({{ expression }}, {{ digits }})
+{%- endmacro %}
+
+{% macro spark__round_double(expression, digits) -%}
+    {%- set modifier = '1e' ~ digits -%}
+    (round(cast({{ expression }} as double) * {{ modifier }}, 0) / {{ modifier }})
+{%- endmacro %}
+
+
+{#-
+    A double as decimal(precision, scale), rounded as DuckDB's cast rounds: half away from zero
+    on the double times 10^scale (65.975, stored as 65.97499.., gives 65.97). Spark would round
+    the double's shortest decimal text instead (65.98).
+-#}
+{% macro round_to_decimal(expression, precision, scale) -%}
+    {{ return(adapter.dispatch('round_to_decimal')(expression, precision, scale)) }}
+{%- endmacro %}
+
+{% macro default__round_to_decimal(expression, precision, scale) -%}
+    cast({{ expression }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{% macro spark__round_to_decimal(expression, precision, scale) -%}
+    cast({{ round_double(expression, scale) }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+
+{#-
+    The distinct-or-not values of `measure` joined by `delimiter`, sorted by the value itself.
+    Null when there is no value. dbt-spark's listagg ignores the order (collect_list order is
+    not deterministic), so Spark sorts the collected array.
+-#}
+{% macro sorted_listagg(measure, delimiter_text, distinct=false) -%}
+    {{ return(adapter.dispatch('sorted_listagg')(measure, delimiter_text, distinct)) }}
+{%- endmacro %}
+
+{% macro default__sorted_listagg(measure, delimiter_text, distinct=false) -%}
+    {{ dbt.listagg(('distinct ' if distinct else '') ~ measure, delimiter_text, 'order by ' ~ measure) }}
+{%- endmacro %}
+
+{% macro spark__sorted_listagg(measure, delimiter_text, distinct=false) -%}
+    case when count({{ measure }}) > 0 then array_join(
+        array_sort({{ 'collect_set' if distinct else 'collect_list' }}({{ measure }})),
+        {{ delimiter_text }}
+    ) end
+{%- endmacro %}
+
+
+{#-
+    `create table if not exists` for the log tables hooks create: `columns` are (name, type)
+    pairs with DuckDB's type names. Spark has no length-less varchar (string instead) and
+    stores the table as Parquet.
+-#}
+{% macro create_table_if_not_exists(relation, columns) -%}
+    {{ return(adapter.dispatch('create_table_if_not_exists')(relation, columns)) }}
+{%- endmacro %}
+
+{% macro default__create_table_if_not_exists(relation, columns) -%}
+    create table if not exists {{ relation }} (
+    {%- for name, type in columns %}
+        {{ adapter.quote(name) }} {{ type }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+{% macro spark__create_table_if_not_exists(relation, columns) -%}
+    create table if not exists {{ relation }} (
+    {%- for name, type in columns %}
+        {{ adapter.quote(name) }} {{ 'string' if type == 'varchar' else type }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    ) using parquet
+{%- endmacro %}
