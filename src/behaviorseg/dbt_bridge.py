@@ -12,10 +12,19 @@ from typing import Any
 
 import pandas as pd
 
+# How each warehouse's ``dbt.ref()`` result becomes pandas: DuckDB relations (.df), Spark
+# DataFrames on Databricks and Dataproc (.toPandas), Snowpark DataFrames (.to_pandas).
+_TO_PANDAS_METHODS = ("df", "toPandas", "to_pandas")
+
 
 def frame(relation: Any) -> pd.DataFrame:
     """A pandas DataFrame of a relation returned by ``dbt.ref()`` / ``dbt.source()``."""
-    return relation.df()
+    if isinstance(relation, pd.DataFrame):
+        return relation
+    for method in _TO_PANDAS_METHODS:
+        if callable(getattr(relation, method, None)):
+            return getattr(relation, method)()
+    raise TypeError(f"cannot read a {type(relation).__name__} as a pandas DataFrame")
 
 
 def settings(meta: Mapping[str, Any] | None) -> dict[str, Any]:
