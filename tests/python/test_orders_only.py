@@ -6,6 +6,8 @@ null or zero because there is no clickstream.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from dbt_helpers import DbtProject, make_project
 
@@ -81,3 +83,107 @@ def test_as_of_date_var_moves_the_snapshot(orders_only: DbtProject) -> None:
         "where customer_id = 'C1'"
     ).iloc[0]
     assert (c1.recency_days, c1.frequency, float(c1.monetary)) == (30, 2, 150.50)
+
+
+# A retailer's purchase history, still only the four columns: three kinds of buyer planted with
+# clearly different recency, frequency and order value over a year ending 2025-12-31.
+HISTORY_END = pd.Timestamp("2025-12-31 18:00", tz="UTC")
+UTC_OFFSETS = [
+    ("Z", pd.Timedelta(0)),
+    ("+05:30", pd.Timedelta(hours=5, minutes=30)),
+    ("-04:00", pd.Timedelta(hours=-4)),
+]
+BUYER_KINDS = {
+    # kind: (customers, orders per customer (low, high), days back of the orders, mean amount)
+    "frequent_big": (120, (12, 24), (0, 330), 220.0),
+    "occasional": (300, (2, 4), (0, 150), 60.0),
+    "lapsed": (200, (1, 2), (240, 360), 35.0),
+}
+
+
+def purchase_history_csv() -> tuple[str, pd.DataFrame]:
+    """The export as CSV text (mixed UTC offsets, amounts as text) and each customer's kind."""
+    rng = np.random.default_rng(2025)
+    rows, kinds = [], []
+    for kind, (customers, (low, high), (back_min, back_max), amount) in BUYER_KINDS.items():
+        for number in range(customers):
+            customer_id = f"{kind[:2].upper()}{number:04d}"
+            kinds.append((customer_id, kind))
+            for order in range(int(rng.integers(low, high + 1))):
+                days_back = float(rng.uniform(back_min, back_max))
+                placed = HISTORY_END - pd.Timedelta(days=days_back)
+                offset_text, offset = UTC_OFFSETS[order % len(UTC_OFFSETS)]
+                local_time = (placed + offset).strftime("%Y-%m-%dT%H:%M:%S")
+                rows.append(
+                    {
+                        "order_id": f"{customer_id}-{order}",
+                        "customer_id": customer_id,
+                        "order_ts": local_time + offset_text,
+                        "total_amount": f"{max(5.0, rng.normal(amount, amount / 5)):.2f}",
+                    }
+                )
+    return pd.DataFrame(rows).to_csv(index=False), pd.DataFrame(
+        kinds, columns=["customer_id", "kind"]
+    )
+
+
+@pytest.fixture(scope="module")
+def purchase_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtProject, pd.DataFrame]:
+    project = make_project(tmp_path_factory.mktemp("purchase_history"))
+    (project.raw_dir / "orders").mkdir()
+    export, kinds = purchase_history_csv()
+    (project.raw_dir / "orders" / "orders_2025.csv").write_text(export)
+    project.build()
+    return project, kinds
+
+
+def test_every_buyer_gets_exactly_one_named_segment(
+    purchase_history: tuple[DbtProject, pd.DataFrame],
+) -> None:
+    project, kinds = purchase_history
+    segments = project.query(
+        "select customer_id, segment_id, segment_name from main.customer_segments"
+    )
+    assert sorted(segments["customer_id"]) == sorted(kinds["customer_id"])
+    assert segments["segment_name"].notna().all()
+    names = segments.drop_duplicates("segment_id")["segment_name"]
+    assert len(names) >= 2 and names.is_unique
+
+
+def test_segments_differ_clearly_in_recency_frequency_and_monetary(
+    purchase_history: tuple[DbtProject, pd.DataFrame],
+) -> None:
+    project, kinds = purchase_history
+    tested = project.query(
+        "select distinct feature, p_value from main.segment_feature_profiles "
+        "where feature in ('recency_days', 'frequency', 'monetary')"
+    )
+    assert sorted(tested["feature"]) == ["frequency", "monetary", "recency_days"]
+    assert (tested["p_value"] < 1e-6).all()
+    # The big spenders (far from everyone else) form a segment of their own.
+    placed = kinds.merge(
+        project.query("select customer_id, segment_id from main.customer_segments"),
+        on="customer_id",
+    )
+    big = placed[placed["kind"] == "frequent_big"]["segment_id"]
+    assert big.nunique() == 1
+    assert (placed[placed["kind"] != "frequent_big"]["segment_id"] != big.iloc[0]).all()
+
+
+def test_a_fixed_k_separates_all_three_kinds_of_buyer(
+    purchase_history: tuple[DbtProject, pd.DataFrame],
+) -> None:
+    # Silhouette may prefer two segments (the big spenders against the rest); `segment_k` lets a
+    # user ask for more, and then lapsed and occasional buyers part too.
+    project, kinds = purchase_history
+    project.build("--select", "int_segment_model_selection+", "--vars", "{segment_k: 3}")
+    placed = kinds.merge(
+        project.query("select customer_id, segment_id from main.customer_segments"),
+        on="customer_id",
+    )
+    usual = placed.groupby("kind")["segment_id"].agg(lambda ids: ids.value_counts().index[0])
+    assert usual.nunique() == 3
+    purity = placed.groupby("kind").apply(
+        lambda group: (group["segment_id"] == usual[group.name]).mean(), include_groups=False
+    )
+    assert (purity >= 0.8).all(), purity.to_dict()
