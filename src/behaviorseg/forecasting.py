@@ -112,6 +112,14 @@ class ForecastSettings:
     changepoint_prior_scale: float = 1.0
     changepoint_range: float = 0.95
     n_changepoints: int = 25
+    # A count whose fitted trend runs below zero on more than this share of the horizon (a
+    # segment dying out: churned customers) is not forecast by a straight line into the floor:
+    # it falls back to seasonal naive, and the fit log and the `model` column say so.
+    max_share_below_zero: float = 0.5
+    # An intermittent series (zero on at least this share of its last four weeks: a segment's
+    # orders once it has churned) gets seasonal naive too: Prophet's smooth curve puts a small
+    # positive value on every zero day, which sMAPE scores as a 200% miss.
+    max_recent_zero_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -298,6 +306,12 @@ def _naive_forecast(daily: pd.DataFrame, horizon: int) -> pd.DataFrame:
     )
 
 
+def trend_below_zero_share(frame: pd.DataFrame, horizon: int) -> float:
+    """Share of the last ``horizon`` rows (the future) whose yhat is below zero."""
+    future = frame["yhat"].to_numpy(dtype=float)[-horizon:] if horizon > 0 else np.array([])
+    return float((future < 0).mean()) if future.size else 0.0
+
+
 def ordered_intervals(frame: pd.DataFrame, *, nonnegative: bool) -> pd.DataFrame:
     """Clip at 0 (if non-negative) and widen bounds so yhat_lower <= yhat <= yhat_upper."""
     frame = frame.copy()
@@ -329,9 +343,19 @@ def forecast_series(
     if daily.empty:
         raise ValueError("cannot forecast an empty series")
     horizon = settings.horizon_days
-    if len(daily) >= settings.min_history_days:
+    recent_zero_share = float((daily["value"].to_numpy(dtype=float)[-4 * WEEK :] == 0).mean())
+    if recent_zero_share >= settings.max_recent_zero_share:
+        model = "seasonal_naive"
+        note = f"intermittent: zero on {recent_zero_share:.0%} of the last 4 weeks"
+        frame = _naive_forecast(daily, horizon)
+    elif len(daily) >= settings.min_history_days:
         model, note = "prophet", ""
         frame = _prophet_forecast(daily, horizon, settings)
+        share_below_zero = trend_below_zero_share(frame, horizon)
+        if settings.nonnegative and share_below_zero > settings.max_share_below_zero:
+            model = "seasonal_naive"
+            note = f"Prophet's trend is below zero on {share_below_zero:.0%} of the horizon"
+            frame = _naive_forecast(daily, horizon)
     else:
         model = "seasonal_naive"
         note = f"{len(daily)} days of history < {settings.min_history_days}"

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -111,6 +112,48 @@ def test_count_forecasts_are_clipped_at_zero_and_deterministic():
     assert (first["yhat"] <= first["yhat_upper"]).all()
     assert first["is_future"].sum() == 28
     pd.testing.assert_frame_equal(first, forecast_series(history, settings).frame)
+
+
+def test_a_count_whose_trend_dives_below_zero_falls_back_to_seasonal_naive():
+    # A segment dying out: 100 a day falling by 0.85 a day, down to a trickle at the end.
+    rng = np.random.default_rng(5)
+    days = 120
+    t = np.arange(days)
+    history = pd.DataFrame(
+        {
+            "date": pd.date_range(START, periods=days),
+            "value": rng.poisson(np.clip(100 - 0.85 * t, 0.5, None)),
+        }
+    )
+    settings = ForecastSettings(horizon_days=28, country=None, uncertainty_samples=0)
+    counted = forecast_series(history, settings)
+    assert counted.model == "seasonal_naive"
+    assert "below zero" in counted.note
+    future = counted.frame[counted.frame["is_future"]]
+    np.testing.assert_array_equal(
+        future["yhat"].to_numpy(), seasonal_naive(history["value"].to_numpy(float), 28)
+    )
+    # A metric allowed below zero keeps Prophet's trend; so does a count that grows.
+    signed = forecast_series(history, replace(settings, nonnegative=False))
+    assert signed.model == "prophet"
+    assert (signed.frame.loc[signed.frame["is_future"], "yhat"] < 0).mean() > 0.5
+    assert forecast_series(synthetic_series(120), settings).model == "prophet"
+
+
+def test_an_intermittent_series_is_forecast_by_seasonal_naive():
+    # Orders of a churned segment: zero on 16 of the last 28 days (57%), a few on the others.
+    rng = np.random.default_rng(8)
+    values = np.concatenate([rng.poisson(20, 92), np.tile([0, 1, 0, 2, 0, 0, 3], 4)])
+    history = pd.DataFrame({"date": pd.date_range(START, periods=120), "value": values})
+    assert (history["value"].tail(28) == 0).mean() == pytest.approx(16 / 28)
+    settings = ForecastSettings(horizon_days=14, country=None, uncertainty_samples=0)
+    forecast = forecast_series(history, settings)
+    assert forecast.model == "seasonal_naive"
+    assert forecast.note == "intermittent: zero on 57% of the last 4 weeks"
+    future = forecast.frame[forecast.frame["is_future"]]
+    np.testing.assert_array_equal(future["yhat"].to_numpy(), np.resize(values[-7:], 14))
+    # Fewer zero days than the setting allows: Prophet.
+    assert forecast_series(history, replace(settings, max_recent_zero_share=0.6)).model == "prophet"
 
 
 def test_backtest_prophet_beats_seasonal_naive_on_a_trend():
