@@ -172,28 +172,12 @@
         ) -%}
     {%- endif -%}
 
-    {%- set projected = [] -%}
-    {%- for column in contract -%}
-        {%- if column.name in all_present and column.pii -%}
-            {%- do projected.append(
-                hash_pii(normalise_pii(column.pii, adapter.quote(column.name)))
-                ~ ' as ' ~ adapter.quote(column.name)
-            ) -%}
-        {%- elif column.name in all_present -%}
-            {%- do projected.append(adapter.quote(column.name)) -%}
-        {%- else -%}
-            {%- do projected.append('cast(null as varchar) as ' ~ adapter.quote(column.name)) -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- set projected = raw_projected_columns(contract, all_present) -%}
 
-    {%- set erasure_keys = [] -%}
-    {%- for column in contract if column.erasure_key and column.name in all_present -%}
-        {%- do erasure_keys.append(column.name) -%}
-    {%- endfor -%}
     {%- if readers -%}
         select {{ projected | join(', ') }}, _source_file, _source_row_number
         from ({{ readers | join(' union all by name ') }}) as raw_rows
-        where {{ not_erased_condition(erasure_keys) }}
+        where {{ raw_not_erased_condition(contract, all_present) }}
     {%- else -%}
         select {{ projected | join(', ') }},
             cast(null as varchar) as _source_file, cast(null as bigint) as _source_row_number
@@ -351,26 +335,12 @@
         ) -%}
     {%- endfor -%}
 
-    {%- set projected = [] -%}
-    {%- for column in contract -%}
-        {%- if column.name in all_present and column.pii -%}
-            {%- do projected.append(
-                hash_pii(normalise_pii(column.pii, adapter.quote(column.name)))
-                ~ ' as ' ~ adapter.quote(column.name)
-            ) -%}
-        {%- else -%}
-            {%- do projected.append(adapter.quote(column.name)) -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- set projected = raw_projected_columns(contract, all_present) -%}
 
-    {%- set erasure_keys = [] -%}
-    {%- for column in contract if column.erasure_key and column.name in all_present -%}
-        {%- do erasure_keys.append(column.name) -%}
-    {%- endfor -%}
     {%- if readers -%}
         select {{ projected | join(', ') }}, _source_file, _source_row_number
         from ({{ readers | join(' union all ') }}) as raw_rows
-        where {{ not_erased_condition(erasure_keys) }}
+        where {{ raw_not_erased_condition(contract, all_present) }}
     {%- else -%}
         select {% for column in contract -%}
             cast(null as string) as {{ adapter.quote(column.name) }},
@@ -398,4 +368,38 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(columns | join(', ')) }}
+{%- endmacro %}
+
+
+{#- The erasure filter of a raw view: on the contract's `erasure_key` columns the files have. -#}
+{% macro raw_not_erased_condition(contract, present_columns) -%}
+    {%- set erasure_keys = [] -%}
+    {%- for column in contract if column.erasure_key and column.name in present_columns -%}
+        {%- do erasure_keys.append(column.name) -%}
+    {%- endfor -%}
+    {{ return(not_erased_condition(erasure_keys)) }}
+{%- endmacro %}
+
+
+{#-
+    A raw view's columns in contract order: PII hashed, a column no file has as text null (on
+    Spark the readers already hold that null; projecting it again is the same value).
+-#}
+{% macro raw_projected_columns(contract, present_columns) -%}
+    {%- set projected = [] -%}
+    {%- for column in contract -%}
+        {%- if column.name in present_columns and column.pii -%}
+            {%- do projected.append(
+                hash_pii(normalise_pii(column.pii, adapter.quote(column.name)))
+                ~ ' as ' ~ adapter.quote(column.name)
+            ) -%}
+        {%- elif column.name in present_columns -%}
+            {%- do projected.append(adapter.quote(column.name)) -%}
+        {%- else -%}
+            {%- do projected.append(
+                'cast(null as ' ~ dbt.type_string() ~ ') as ' ~ adapter.quote(column.name)
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(projected) }}
 {%- endmacro %}

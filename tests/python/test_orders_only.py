@@ -137,6 +137,12 @@ def purchase_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtProje
     return project, kinds
 
 
+def kinds_with_segments(project: DbtProject, kinds: pd.DataFrame) -> pd.DataFrame:
+    """Each planted buyer's kind next to the segment the build gave them."""
+    segments = project.query("select customer_id, segment_id from main.customer_segments")
+    return kinds.merge(segments, on="customer_id")
+
+
 def test_every_buyer_gets_exactly_one_named_segment(
     purchase_history: tuple[DbtProject, pd.DataFrame],
 ) -> None:
@@ -161,10 +167,7 @@ def test_segments_differ_clearly_in_recency_frequency_and_monetary(
     assert sorted(tested["feature"]) == ["frequency", "monetary", "recency_days"]
     assert (tested["p_value"] < 1e-6).all()
     # The big spenders (far from everyone else) form a segment of their own.
-    placed = kinds.merge(
-        project.query("select customer_id, segment_id from main.customer_segments"),
-        on="customer_id",
-    )
+    placed = kinds_with_segments(project, kinds)
     big = placed[placed["kind"] == "frequent_big"]["segment_id"]
     assert big.nunique() == 1
     assert (placed[placed["kind"] != "frequent_big"]["segment_id"] != big.iloc[0]).all()
@@ -177,10 +180,7 @@ def test_a_fixed_k_separates_all_three_kinds_of_buyer(
     # user ask for more, and then lapsed and occasional buyers part too.
     project, kinds = purchase_history
     project.build("--select", "int_segment_model_selection+", "--vars", "{segment_k: 3}")
-    placed = kinds.merge(
-        project.query("select customer_id, segment_id from main.customer_segments"),
-        on="customer_id",
-    )
+    placed = kinds_with_segments(project, kinds)
     usual = placed.groupby("kind")["segment_id"].agg(lambda ids: ids.value_counts().index[0])
     assert usual.nunique() == 3
     purity = placed.groupby("kind").apply(
