@@ -461,6 +461,20 @@ def _run_parallel(function, jobs: list, n_jobs: int, backend: str) -> list:
     return Parallel(n_jobs=n_jobs, backend=backend)(delayed(function)(*job) for job in jobs)
 
 
+def settings_for_metric(
+    settings: ForecastSettings, metric: object, nonnegative_metrics: Iterable[str] | None
+) -> ForecastSettings:
+    """The settings of one series: clipped at zero only when its metric is a count.
+
+    ``nonnegative_metrics`` None means every metric follows ``settings.nonnegative``.
+    """
+    if nonnegative_metrics is None:
+        return settings
+    return replace(
+        settings, nonnegative=settings.nonnegative and metric in set(nonnegative_metrics)
+    )
+
+
 def forecast_many(
     frame: pd.DataFrame,
     settings: ForecastSettings | None = None,
@@ -483,12 +497,10 @@ def forecast_many(
     settings = settings or ForecastSettings()
     keys = list(keys)
     kept, skipped = split_series(frame, keys, max_series)
-    clip = None if nonnegative_metrics is None else set(nonnegative_metrics)
     jobs = []
     for key_values, series in kept:
         metric = dict(zip(keys, key_values, strict=True)).get(metric_col)
-        nonnegative = settings.nonnegative and (clip is None or metric in clip)
-        series_settings = replace(settings, nonnegative=nonnegative)
+        series_settings = settings_for_metric(settings, metric, nonnegative_metrics)
         jobs.append((series.loc[:, [date_col, value_col]], series_settings, date_col, value_col))
     results = _run_parallel(_forecast_job, jobs, n_jobs, backend)
 

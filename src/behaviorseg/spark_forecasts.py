@@ -12,12 +12,16 @@ pyspark. Executors need the project's package and prophet installed (a cluster l
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from behaviorseg.forecasting import FORECAST_COLUMNS, ForecastSettings, forecast_series
+from behaviorseg.forecasting import (
+    FORECAST_COLUMNS,
+    ForecastSettings,
+    forecast_series,
+    settings_for_metric,
+)
 
 # Spark types of FORECAST_COLUMNS (ds: the day as a timestamp, as Prophet returns it).
 FORECAST_SPARK_TYPES: dict[str, str] = {
@@ -56,11 +60,7 @@ def forecast_group(
     if series.empty:
         return pd.DataFrame(columns=[*keys, *FORECAST_COLUMNS])
     key_values = {key: str(series[key].iloc[0]) for key in keys}
-    if nonnegative_metrics is not None:
-        metric = key_values.get(metric_col)
-        settings = replace(
-            settings, nonnegative=settings.nonnegative and metric in set(nonnegative_metrics)
-        )
+    settings = settings_for_metric(settings, key_values.get(metric_col), nonnegative_metrics)
     history = series.loc[:, [date_col, value_col]].copy()
     history[date_col] = pd.to_datetime(history[date_col])
     forecast = forecast_series(history, settings, date_col=date_col, value_col=value_col).frame
