@@ -34,6 +34,7 @@ from behaviorseg.quality import (
     validated_files,
     volume_bounds,
 )
+from behaviorseg.quality.raw_loads import profile_raw_file, raw_file_profiles
 from behaviorseg.quality.suites import (
     activity_forecasts_suite,
     customer_features_suite,
@@ -485,6 +486,35 @@ def test_only_the_new_raw_files_are_validated_in_batches(tmp_path: Path) -> None
     assert set(load.results["data_asset"]) == {(tmp_path / "web_events").as_posix()}
     assert validated_files(load.files) == {keys["2025-10-02.parquet"], keys["2025-10-03.csv"]}
     assert load_row_counts(load.files) == [20, 20]
+
+
+def test_parquet_files_profiled_together_match_one_file_at_a_time(tmp_path: Path) -> None:
+    garbage = web_events(day=3)
+    garbage.loc[:9, "event_ts"] = "yesterday"
+    typed = web_events(day=4)
+    typed["event_ts"] = pd.to_datetime(typed["event_ts"], utc=True)
+    files = {
+        "2025-10-01.parquet": web_events(day=1),
+        "2025-10-02.parquet": web_events(day=2).drop(columns=["event_ts", "event_type"]),
+        "2025-10-03.parquet": garbage,
+        "2025-10-04.parquet": typed,
+        "2025-10-05.parquet": web_events(day=5).iloc[0:0],
+    }
+    write_files(tmp_path, files)
+    paths = [tmp_path / "web_events" / name for name in files]
+    connection = duckdb.connect()
+
+    together = raw_file_profiles(connection, paths, "web_events")
+    one_at_a_time = pd.DataFrame(
+        [profile_raw_file(connection, path, "web_events") for path in paths],
+        columns=together.columns,
+    )
+
+    pd.testing.assert_frame_equal(together, one_at_a_time, check_dtype=False)
+    assert list(together["row_count"]) == [20, 20, 20, 20, 0]
+    assert list(together["has_column__event_ts"]) == [True, False, True, True, True]
+    assert pd.isna(together.loc[1, "event_ts__parse_rate"])
+    assert together.loc[[0, 2, 3], "event_ts__parse_rate"].tolist() == [1.0, 0.5, 1.0]
 
 
 def test_a_file_without_a_required_column_stops_the_run_naming_file_column_and_rule(

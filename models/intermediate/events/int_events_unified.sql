@@ -1,16 +1,9 @@
 {% if target.type != 'spark' %}-- depends_on: {{ ref('dq_gate_staging') }}{% endif %}
-{{
-    config(
-        materialized=keyed_incremental_materialization(),
-        unique_key='event_key',
-        incremental_strategy='delete+insert',
-    )
-}}
 
 {#
-    Web and app events in one vocabulary (seed event_type_map), one row per event. Incremental on
-    arrival time: each run re-reads `late_arrival_days` before the high-water mark, and an event
-    re-sent with new content replaces its earlier copy (delete+insert on event_key).
+    Web and app events in one vocabulary (seed event_type_map), one row per event. A view: it
+    renames and maps, so the 10M-row event volume is not written again; int_events_sessionised
+    reads it (incrementally, on arrival time) and materializes the result.
 #}
 
 with web_events as (
@@ -85,27 +78,18 @@ all_events as (
 
 ),
 
-new_events as (
-
-    select *
-    from all_events
-    {% if is_incremental() %}
-    where arrived_at >= {{ arrival_watermark() }}
-    {% endif %}
-
-),
 
 final as (
 
     select
-        new_events.source || ':' || new_events.event_id as event_key,
-        new_events.source,
-        new_events.event_id,
-        new_events.identifier_type,
-        new_events.identifier,
-        new_events.user_id,
-        coalesce(event_type_map.event_type, new_events.raw_event_type) as event_type,
-        new_events.raw_event_type,
+        all_events.source || ':' || all_events.event_id as event_key,
+        all_events.source,
+        all_events.event_id,
+        all_events.identifier_type,
+        all_events.identifier,
+        all_events.user_id,
+        coalesce(event_type_map.event_type, all_events.raw_event_type) as event_type,
+        all_events.raw_event_type,
         event_type_map.journey_state,
         coalesce(event_type_map.is_page_view, false) as is_page_view,
         coalesce(event_type_map.is_product_view, false) as is_product_view,
@@ -113,20 +97,20 @@ final as (
         coalesce(event_type_map.is_cart_add, false) as is_cart_add,
         coalesce(event_type_map.is_checkout, false) as is_checkout,
         coalesce(event_type_map.is_purchase, false) as is_purchase,
-        new_events.event_at,
-        new_events.arrived_at,
-        new_events.page_url,
-        new_events.product_id,
-        new_events.category,
-        new_events.price,
-        new_events.scroll_depth,
-        new_events.time_on_page_s,
-        new_events.device,
-        new_events.feature
-    from new_events
+        all_events.event_at,
+        all_events.arrived_at,
+        all_events.page_url,
+        all_events.product_id,
+        all_events.category,
+        all_events.price,
+        all_events.scroll_depth,
+        all_events.time_on_page_s,
+        all_events.device,
+        all_events.feature
+    from all_events
     left join event_type_map
-        on event_type_map.source = new_events.source
-        and event_type_map.raw_event_type = new_events.raw_event_type
+        on event_type_map.source = all_events.source
+        and event_type_map.raw_event_type = all_events.raw_event_type
 
 )
 

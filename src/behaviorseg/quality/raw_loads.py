@@ -142,12 +142,66 @@ def profile_raw_file(connection: duckdb.DuckDBPyConnection, path: Path, entity: 
     return profile
 
 
+def parquet_file_profiles(
+    connection: duckdb.DuckDBPyConnection, paths: Sequence[Path], entity: str
+) -> list[dict]:
+    """The profiles of :func:`profile_raw_file` for many Parquet files in two scans (their
+    schemas, then one grouped query), so a year of daily files costs one read, not hundreds of
+    small queries. Raises ``duckdb.Error`` when any file cannot be read."""
+    contract = RAW_CONTRACTS[entity]
+    typed = typed_required_columns(contract)
+    keys = [file_key(path) for path in paths]
+    listed = "[" + ", ".join(quote_literal(key) for key in keys) + "]"
+    columns_by_file: dict[str, set[str]] = {key: set() for key in keys}
+    for file_name, column in connection.sql(
+        f"select file_name, name from parquet_schema({listed})"
+    ).fetchall():
+        columns_by_file[file_key(file_name)].add(column)
+    available = set().union(*columns_by_file.values())
+    measured = [column for column in typed if column in available]
+    selects = [
+        "filename",
+        "count(*)",
+        *(parse_rate_sql(column, typed[column]) for column in measured),
+    ]
+    relation_sql = raw_files_relation_sql(paths, with_file_name=True)
+    rows = connection.sql(f"select {', '.join(selects)} from {relation_sql} group by all")
+    measured_by_file = {file_key(row[0]): row[1:] for row in rows.fetchall()}
+    profiles = []
+    for key in keys:
+        present = columns_by_file[key]
+        row = measured_by_file.get(key, (0, *([None] * len(measured))))
+        profile: dict[str, Any] = dict.fromkeys(file_profile_columns(entity))
+        profile.update({SOURCE_FILE_COLUMN: key, "is_readable": True, "row_count": row[0]})
+        for column in contract.required_columns:
+            profile[has_column_flag(column)] = column in present
+        for column, rate in zip(measured, row[1:], strict=True):
+            profile[parse_rate_column(column)] = rate if column in present else None
+        profiles.append(profile)
+    return profiles
+
+
 def raw_file_profiles(
     connection: duckdb.DuckDBPyConnection, paths: Sequence[Path], entity: str
 ) -> pd.DataFrame:
-    """One profile row per file (see :func:`profile_raw_file`)."""
+    """One profile row per file (see :func:`profile_raw_file`). Parquet files are profiled
+    together (:func:`parquet_file_profiles`); when that fails (a file is unreadable or types
+    clash between files), and for CSV files, one file at a time, so the error names the file."""
+    parquet = [path for path in paths if is_parquet(path)]
+    by_file: dict[str, dict] = {}
+    if parquet:
+        try:
+            by_file = {
+                profile[SOURCE_FILE_COLUMN]: profile
+                for profile in parquet_file_profiles(connection, parquet, entity)
+            }
+        except duckdb.Error:
+            by_file = {}
     profiles = pd.DataFrame(
-        [profile_raw_file(connection, path, entity) for path in paths],
+        [
+            by_file.get(file_key(path)) or profile_raw_file(connection, path, entity)
+            for path in paths
+        ],
         columns=file_profile_columns(entity),
     )
     numeric = ["row_count", *(c for c in profiles.columns if c.endswith("__parse_rate"))]
