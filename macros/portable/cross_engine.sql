@@ -162,6 +162,70 @@
     {{ dbt.listagg(('distinct ' if distinct else '') ~ measure, delimiter_text, 'order by ' ~ measure) }}
 {%- endmacro %}
 
+{#- DuckDB: the distinct values through a list per group (see count_distinct for why). -#}
+{% macro duckdb__sorted_listagg(measure, delimiter_text, distinct=false) -%}
+    {%- if distinct -%}
+    case when count({{ measure }}) > 0 then array_to_string(
+        list_sort(list_distinct(list({{ measure }}))), {{ delimiter_text }}
+    ) end
+    {%- else -%}
+    {{ default__sorted_listagg(measure, delimiter_text, distinct) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    `name as {{ not_materialized() }} (...)`: DuckDB materializes a CTE that is read more than
+    once; for a cheap CTE over a big table (a scan, a join to a small table) reading it again is
+    far cheaper than writing its ten million rows aside. Spark inlines CTEs anyway.
+-#}
+{% macro not_materialized() -%}
+    {{ return(adapter.dispatch('not_materialized')()) }}
+{%- endmacro %}
+
+{% macro default__not_materialized() -%}
+{%- endmacro %}
+
+{% macro duckdb__not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+
+{#-
+    last_value(expression) ignoring nulls, for use with an `over (...)` window: the latest
+    non-null value of the frame.
+-#}
+{% macro last_value_ignoring_nulls(expression) -%}
+    {{ return(adapter.dispatch('last_value_ignoring_nulls')(expression)) }}
+{%- endmacro %}
+
+{% macro default__last_value_ignoring_nulls(expression) -%}
+    last_value({{ expression }} ignore nulls)
+{%- endmacro %}
+
+{% macro spark__last_value_ignoring_nulls(expression) -%}
+    last_value({{ expression }}, true)
+{%- endmacro %}
+
+
+{#-
+    count(distinct expression). DuckDB plans several distinct aggregates of one group by as
+    separate aggregations over a materialized copy of the input, which costs more than the
+    aggregation itself on ten million events; collecting each group's values into a list and
+    counting its distinct non-null elements gives the same number in one pass.
+-#}
+{% macro count_distinct(expression) -%}
+    {{ return(adapter.dispatch('count_distinct')(expression)) }}
+{%- endmacro %}
+
+{% macro default__count_distinct(expression) -%}
+    count(distinct {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__count_distinct(expression) -%}
+    cast(len(list_distinct(list({{ expression }}))) as bigint)
+{%- endmacro %}
+
 {% macro spark__sorted_listagg(measure, delimiter_text, distinct=false) -%}
     case when count({{ measure }}) > 0 then array_join(
         array_sort({{ 'collect_set' if distinct else 'collect_list' }}({{ measure }})),

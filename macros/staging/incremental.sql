@@ -38,3 +38,12 @@
 {% macro spark__keyed_incremental_materialization() -%}
     {{ return('table') }}
 {%- endmacro %}
+
+
+{#-
+    Rows of raw files this incremental model has not loaded yet (its `source_file` column lists
+    the loaded ones). Only call it inside `{% if is_incremental() %}`.
+-#}
+{% macro not_loaded_yet(source_file_column) -%}
+    {{ source_file_column }} not in (select distinct source_file from {{ this }})
+{%- endmacro %}

@@ -9,7 +9,7 @@ with sessions as (
 
 ),
 
-sessionised_events as (
+sessionised_events as {{ not_materialized() }} (
 
     select * from {{ ref('int_events_sessionised') }}
 
@@ -97,8 +97,8 @@ event_facts as (
 
     select
         person_id,
-        count(distinct feature) as distinct_features_used,
-        count(distinct category) as distinct_categories_viewed,
+        {{ count_distinct("feature") }} as distinct_features_used,
+        {{ count_distinct("category") }} as distinct_categories_viewed,
         {{ share_where("source = 'app'") }} as app_share
     from events_in_window
     group by person_id

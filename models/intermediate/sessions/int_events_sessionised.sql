@@ -23,7 +23,7 @@
     exist (merged into another). So incremental runs equal a full refresh.
 #}
 
-with events as (
+with events as {{ not_materialized() }} (
 
     select * from {{ ref('int_events_unified') }}
 
@@ -46,7 +46,7 @@ person_fingerprints as (
 
 ),
 
-events_with_person as (
+events_with_person as {{ not_materialized() }} (
 
     -- A logged-in event belongs to the user even on a shared device; otherwise to the person
     -- of the cookie or device.
@@ -127,7 +127,12 @@ sessions_numbered as (
         sum(is_session_start) over (
             partition by person_id order by event_at, event_key
             rows between unbounded preceding and current row
-        ) as session_number
+        ) as session_number,
+        -- Same window as session_number, so one sort computes both.
+        {{ last_value_ignoring_nulls("case when is_session_start = 1 then event_key end") }} over (
+            partition by person_id order by event_at, event_key
+            rows between unbounded preceding and current row
+        ) as session_first_event_key
     from session_starts_flagged
 
 ),
@@ -140,12 +145,7 @@ final as (
         person_fingerprints.person_fingerprint,
         -- Deterministic: the person and the key of the session's first event.
         md5(
-            sessions_numbered.person_id || ':'
-            || first_value(sessions_numbered.event_key) over (
-                partition by sessions_numbered.person_id, sessions_numbered.session_number
-                order by sessions_numbered.event_at, sessions_numbered.event_key
-                rows between unbounded preceding and unbounded following
-            )
+            sessions_numbered.person_id || ':' || sessions_numbered.session_first_event_key
         ) as session_id,
         sessions_numbered.session_number,
         sessions_numbered.is_session_start = 1 as is_session_start,

@@ -51,33 +51,6 @@ events_in_batch as (
 
 ),
 
-session_devices as (
-
-    select
-        session_id,
-        {{ sorted_listagg("source || ':' || device_label", "', '") }} as devices
-    from (
-        select distinct
-            session_id,
-            source,
-            coalesce(device, 'unknown') as device_label
-        from events_in_batch
-    ) as distinct_devices
-    group by session_id
-
-),
-
-session_firsts as (
-
-    select
-        session_id,
-        page_url as landing_page,
-        source as landing_source
-    from events_in_batch
-    where is_session_start
-
-),
-
 session_aggregates as (
 
     select
@@ -93,12 +66,18 @@ session_aggregates as (
         max(case when is_checkout then 1 else 0 end) = 1 as has_checkout,
         max(case when is_purchase then 1 else 0 end) = 1 as has_purchase,
         min(case when is_cart_add then event_at end) as first_cart_add_at,
-        count(distinct identifier_type || ':' || identifier) as identifier_count,
-        count(distinct source) as source_count,
+        -- Exactly one event of a session starts it.
+        max(case when is_session_start then page_url end) as landing_page,
+        max(case when is_session_start then source end) as landing_source,
+        {{ sorted_listagg(
+            "source || ':' || coalesce(device, 'unknown')", "', '", distinct=true
+        ) }} as devices,
+        {{ count_distinct("identifier_type || ':' || identifier") }} as identifier_count,
+        {{ count_distinct('source') }} as source_count,
         max(case when user_id is not null then 1 else 0 end) = 1 as is_logged_in,
         avg(scroll_depth) as avg_scroll_depth,
-        count(distinct category) as categories_viewed,
-        count(distinct feature) as features_used
+        {{ count_distinct('category') }} as categories_viewed,
+        {{ count_distinct('feature') }} as features_used
     from events_in_batch
     group by session_id, person_id
 
@@ -125,9 +104,9 @@ final as (
         session_aggregates.is_logged_in,
         session_aggregates.identifier_count,
         session_aggregates.source_count > 1 as is_cross_device,
-        session_devices.devices,
-        session_firsts.landing_page,
-        session_firsts.landing_source,
+        session_aggregates.devices,
+        session_aggregates.landing_page,
+        session_aggregates.landing_source,
         {{ float_divide(datediff_exact(
             'session_aggregates.session_start_at', 'session_aggregates.first_cart_add_at', 'millisecond'
         ), '60000.0') }} as minutes_to_first_cart_add,
@@ -135,10 +114,6 @@ final as (
         session_aggregates.categories_viewed,
         session_aggregates.features_used
     from session_aggregates
-    inner join session_firsts
-        on session_firsts.session_id = session_aggregates.session_id
-    inner join session_devices
-        on session_devices.session_id = session_aggregates.session_id
     left join person_customers
         on person_customers.person_id = session_aggregates.person_id
 

@@ -1,4 +1,20 @@
 {% if target.type != 'spark' %}-- depends_on: {{ ref('dq_gate_raw') }}{% endif %}
+{{
+    config(
+        materialized=keyed_incremental_materialization(),
+        unique_key='event_id',
+        incremental_strategy='delete+insert',
+    )
+}}
+
+{#
+    Incremental by raw file: a run types and validates only the files not loaded before, and
+    re-ranks each of their event ids together with the copies loaded earlier (delete+insert on
+    event_id), so a re-sent event still replaces its earlier copy and the table equals a full
+    refresh. Raw files are append-only: after changing or removing a loaded file, run
+    `dbt build --full-refresh`.
+#}
+
 with raw_events as (
 
     select * from {{ source('app', 'events') }}
@@ -22,6 +38,9 @@ typed as (
         _source_file as source_file,
         _source_row_number as source_row_number
     from raw_events
+    {% if is_incremental() %}
+    where {{ not_loaded_yet('_source_file') }}
+    {% endif %}
 
 ),
 
@@ -36,6 +55,54 @@ validated as (
             + rules_timestamp('event_at', 'event_ts_text', 'event_ts')
         ) }} as quarantine_reason
     from typed
+
+),
+
+{% if is_incremental() %}
+earlier_copies as (
+
+    -- Rows of earlier loads with an event id this load brings again: ranked with it.
+    select
+        event_id,
+        device_id,
+        user_id,
+        event_name,
+        event_at,
+        feature,
+        screen,
+        platform,
+        app_version,
+        received_at,
+        source_file,
+        source_row_number,
+        quarantine_reason
+    from {{ this }}
+    where event_id in (select event_id from validated)
+
+),
+{% endif %}
+
+rows_to_rank as (
+
+    select
+        event_id,
+        device_id,
+        user_id,
+        event_name,
+        event_at,
+        feature,
+        screen,
+        platform,
+        app_version,
+        received_at,
+        source_file,
+        source_row_number,
+        quarantine_reason
+    from validated
+    {% if is_incremental() %}
+    union all
+    select * from earlier_copies
+    {% endif %}
 
 ),
 
@@ -61,7 +128,7 @@ final as (
                 'received_at desc nulls last, source_file desc, source_row_number desc'
             ) }}
         end as dedupe_rank
-    from validated
+    from rows_to_rank
 
 )
 
