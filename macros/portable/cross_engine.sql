@@ -173,6 +173,13 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro spark__sorted_listagg(measure, delimiter_text, distinct=false) -%}
+    case when count({{ measure }}) > 0 then array_join(
+        array_sort({{ 'collect_set' if distinct else 'collect_list' }}({{ measure }})),
+        {{ delimiter_text }}
+    ) end
+{%- endmacro %}
+
 
 {#-
     `name as {{ not_materialized() }} (...)`: DuckDB materializes a CTE that is read more than
@@ -224,13 +231,6 @@
 
 {% macro duckdb__count_distinct(expression) -%}
     cast(len(list_distinct(list({{ expression }}))) as bigint)
-{%- endmacro %}
-
-{% macro spark__sorted_listagg(measure, delimiter_text, distinct=false) -%}
-    case when count({{ measure }}) > 0 then array_join(
-        array_sort({{ 'collect_set' if distinct else 'collect_list' }}({{ measure }})),
-        {{ delimiter_text }}
-    ) end
 {%- endmacro %}
 
 
