@@ -15,6 +15,23 @@
     `dbt build --full-refresh`.
 #}
 
+{#- The columns ranked together: this load's rows and their earlier copies. -#}
+{%- set ranked_columns = [
+    'event_id',
+    'device_id',
+    'user_id',
+    'event_name',
+    'event_at',
+    'feature',
+    'screen',
+    'platform',
+    'app_version',
+    'received_at',
+    'source_file',
+    'source_row_number',
+    'quarantine_reason',
+] -%}
+
 with raw_events as (
 
     select * from {{ source('app', 'events') }}
@@ -62,20 +79,7 @@ validated as (
 earlier_copies as (
 
     -- Rows of earlier loads with an event id this load brings again: ranked with it.
-    select
-        event_id,
-        device_id,
-        user_id,
-        event_name,
-        event_at,
-        feature,
-        screen,
-        platform,
-        app_version,
-        received_at,
-        source_file,
-        source_row_number,
-        quarantine_reason
+    select {{ ranked_columns | join(', ') }}
     from {{ this }}
     where event_id in (select event_id from validated)
 
@@ -84,20 +88,7 @@ earlier_copies as (
 
 rows_to_rank as (
 
-    select
-        event_id,
-        device_id,
-        user_id,
-        event_name,
-        event_at,
-        feature,
-        screen,
-        platform,
-        app_version,
-        received_at,
-        source_file,
-        source_row_number,
-        quarantine_reason
+    select {{ ranked_columns | join(', ') }}
     from validated
     {% if is_incremental() %}
     union all

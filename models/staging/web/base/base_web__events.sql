@@ -15,6 +15,29 @@
     `dbt build --full-refresh`.
 #}
 
+{#- The columns ranked together: this load's rows and their earlier copies. -#}
+{%- set ranked_columns = [
+    'event_id',
+    'anonymous_id',
+    'user_id',
+    'event_type',
+    'event_at',
+    'page_url',
+    'referrer',
+    'product_id',
+    'category',
+    'price',
+    'scroll_depth',
+    'time_on_page_s',
+    'device_type',
+    'user_agent',
+    'ip_hash',
+    'received_at',
+    'source_file',
+    'source_row_number',
+    'quarantine_reason',
+] -%}
+
 with raw_events as (
 
     select * from {{ source('web', 'events') }}
@@ -69,26 +92,7 @@ validated as (
 earlier_copies as (
 
     -- Rows of earlier loads with an event id this load brings again: ranked with it.
-    select
-        event_id,
-        anonymous_id,
-        user_id,
-        event_type,
-        event_at,
-        page_url,
-        referrer,
-        product_id,
-        category,
-        price,
-        scroll_depth,
-        time_on_page_s,
-        device_type,
-        user_agent,
-        ip_hash,
-        received_at,
-        source_file,
-        source_row_number,
-        quarantine_reason
+    select {{ ranked_columns | join(', ') }}
     from {{ this }}
     where event_id in (select event_id from validated)
 
@@ -97,26 +101,7 @@ earlier_copies as (
 
 rows_to_rank as (
 
-    select
-        event_id,
-        anonymous_id,
-        user_id,
-        event_type,
-        event_at,
-        page_url,
-        referrer,
-        product_id,
-        category,
-        price,
-        scroll_depth,
-        time_on_page_s,
-        device_type,
-        user_agent,
-        ip_hash,
-        received_at,
-        source_file,
-        source_row_number,
-        quarantine_reason
+    select {{ ranked_columns | join(', ') }}
     from validated
     {% if is_incremental() %}
     union all
