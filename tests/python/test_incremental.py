@@ -1,7 +1,8 @@
 """Incremental runs give exactly the marts a full refresh gives.
 
 The generated daily files are loaded in two steps (the first ~2/3 of the load days, then the
-rest, which carry late arrivals, re-sent events and order status changes); after the second,
+rest, which carry late arrivals, re-sent events and order status changes, plus a file re-sending
+events of the first load with new content); after the second,
 incremental build the incremental-sensitive tables are compared with a --full-refresh.
 """
 
@@ -53,6 +54,39 @@ def snapshot(project: DbtProject) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def resend_from_first_load(raw_dir: Path, split: dt.date, rows: int = 20) -> dict[str, list]:
+    """Write a file of the second load that re-sends ``rows`` web and app events of the first
+    load, received later with a changed page/screen: the later copy must replace the loaded one.
+    Returns the re-sent event ids per entity."""
+    resent = {}
+    for entity, changed_column, value in (
+        ("web_events", "page_url", "/resent"),
+        ("app_events", "screen", "resent"),
+    ):
+        first_load = pd.read_parquet(raw_dir / entity / f"{split.isoformat()}.parquet")
+        copies = first_load.dropna(subset=["event_id"]).head(rows).copy()
+        copies["received_at"] = copies["received_at"] + (
+            pd.Timedelta(days=20) if copies["received_at"].dtype.kind == "M" else 20 * 86_400_000
+        )
+        copies[changed_column] = value
+        copies.to_parquet(raw_dir / entity / "resent.parquet")
+        resent[entity] = list(copies["event_id"])
+    return resent
+
+
+def staged_values(project: DbtProject, resent_ids: dict[str, list]) -> set[str]:
+    """The page (web) and screen (app) staging keeps for the re-sent event ids."""
+    values = set()
+    for entity, column in (("web", "page_url"), ("app", "screen")):
+        listed = ", ".join(f"'{event_id}'" for event_id in resent_ids[f"{entity}_events"])
+        frame = project.query(
+            f"select {column} from staging.stg_{entity}__events where event_id in ({listed})"
+        )
+        assert len(frame) == len(resent_ids[f"{entity}_events"])
+        values |= set(frame[column])
+    return values
+
+
 @pytest.fixture(scope="module")
 def two_step_then_full(tmp_path_factory: pytest.TempPathFactory):
     work = tmp_path_factory.mktemp("incremental")
@@ -65,7 +99,9 @@ def two_step_then_full(tmp_path_factory: pytest.TempPathFactory):
     project.build()
     first_sessions = project.scalar("select count(*) from main.fct_sessions")
     assert copy_load_days(generated, project.raw_dir, split + dt.timedelta(days=1), dt.date.max)
+    resent_ids = resend_from_first_load(project.raw_dir, split)
     project.build()
+    assert staged_values(project, resent_ids) == {"/resent", "resent"}
     incremental = snapshot(project)
     project.build("--full-refresh")
     full = snapshot(project)

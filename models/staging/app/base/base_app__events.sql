@@ -8,11 +8,7 @@
 }}
 
 {#
-    Incremental by raw file: a run types and validates only the files not loaded before, and
-    re-ranks each of their event ids together with the copies loaded earlier (delete+insert on
-    event_id), so a re-sent event still replaces its earlier copy and the table equals a full
-    refresh. Raw files are append-only: after changing or removing a loaded file, run
-    `dbt build --full-refresh`.
+    Incremental by raw file, the same way as base_web__events (see there).
 #}
 
 {#- The columns ranked together: this load's rows and their earlier copies. -#}
