@@ -34,6 +34,7 @@ from behaviorseg.quality import (
     validated_files,
     volume_bounds,
 )
+from behaviorseg.quality.gates import RAW_FILES_TABLE, raw_gate_results
 from behaviorseg.quality.raw_loads import profile_raw_file, raw_file_profiles
 from behaviorseg.quality.suites import (
     activity_forecasts_suite,
@@ -434,6 +435,40 @@ def test_staging_targets_read_only_the_columns_they_check(tmp_path: Path) -> Non
     assert set(results["data_asset"]) == {"staging.stg_commerce__orders"}
 
 
+def test_staged_events_are_validated_on_their_newest_load(tmp_path: Path) -> None:
+    events = web_events(rows=12)
+    events["event_at"] = pd.to_datetime(events["event_ts"], utc=True).dt.tz_localize(None)
+    events["event_type"] = "page_view"
+    events["price"] = events["price"].astype(float)
+    events["scroll_depth"] = events["scroll_depth"].astype(int)
+    earlier, newest = events.iloc[:8].copy(), events.iloc[8:].copy()
+    earlier["loaded_at"] = pd.Timestamp("2025-10-01 06:00:00")
+    newest["loaded_at"] = pd.Timestamp("2025-10-02 06:00:00")
+    earlier.loc[earlier.index[0], "event_id"] = None  # broken, but validated by an earlier run
+    connection = duckdb.connect()
+    connection.register("loads", pd.concat([earlier, newest]))
+    connection.execute("create schema staging")
+    connection.execute("create table staging.stg_web__events as select * from loads")
+    targets = [t for t in staging_targets(REFERENCE_TIME) if t.table == "stg_web__events"]
+
+    results = validate_targets(
+        connection, targets, relations={"stg_web__events": "staging.stg_web__events"}
+    )
+
+    assert failed(results) == set()
+    counted = results["element_count"].dropna()
+    assert set(counted) == {len(newest)}
+    # The first build (one load) validates every row and finds the broken one.
+    connection.execute("update staging.stg_web__events set loaded_at = '2025-10-02 06:00:00'")
+    first_build = validate_targets(
+        connection, targets, relations={"stg_web__events": "staging.stg_web__events"}
+    )
+    assert any(
+        column == "event_id" and severity == "critical"
+        for column, _, severity in failed(first_build)
+    )
+
+
 def write_files(raw_dir: Path, files: dict[str, pd.DataFrame | bytes]) -> dict[str, str]:
     """Write ``{name: frame or raw bytes}`` into ``raw_dir/web_events``; name -> file key."""
     folder = raw_dir / "web_events"
@@ -608,6 +643,66 @@ def test_volume_is_compared_with_the_previous_loads(tmp_path: Path) -> None:
     assert failed(explicit.results) == {("file", volume_rule, "warning")}
     assert row_for(explicit.results, "file", "volume")["unexpected_count"] == 3
     raise_on_critical(load.results)  # a warning: does not raise
+
+
+def app_events(rows: int, day: int) -> pd.DataFrame:
+    """Clean raw app events, as text."""
+    return pd.DataFrame(
+        {
+            "event_id": [f"app{day:02d}-{i:04d}" for i in range(rows)],
+            "device_id": [f"d{i % 5}" for i in range(rows)],
+            "event_name": ["screen_view"] * rows,
+            "event_ts": [f"2025-10-{day:02d}T{i % 24:02d}:15:00Z" for i in range(rows)],
+        }
+    )
+
+
+def test_each_entity_is_compared_with_its_own_earlier_loads(tmp_path: Path) -> None:
+    # Web loads of 40 rows, app loads of 5: the app load is normal for the app.
+    web = write_files(tmp_path, {f"2025-10-1{d}.parquet": web_events(40, d) for d in (1, 2, 3)})
+    app_dir = tmp_path / "app_events"
+    app_dir.mkdir()
+    app = {}
+    for day in (1, 2, 3):
+        path = app_dir / f"2025-10-1{day}.parquet"
+        app_events(5, day).to_parquet(path)
+        app[day] = path.as_posix()
+    connection = duckdb.connect()
+    connection.execute("create schema quality")
+    connection.execute(
+        f"create table {RAW_FILES_TABLE} (source_file varchar, entity varchar, row_count bigint,"
+        " passed boolean, run_id varchar, run_at timestamp)"
+    )
+    for entity, files, rows in (("web_events", web, 40), ("app_events", app, 5)):
+        for key in sorted(files.values())[:2]:
+            connection.execute(
+                f"insert into {RAW_FILES_TABLE} values (?, ?, ?, true, 'r0', ?)",
+                [key, entity, rows, RUN_AT],
+            )
+
+    results, files = raw_gate_results(
+        connection,
+        tmp_path,
+        reference_time=REFERENCE_TIME,
+        run_id="r1",
+        run_at=RUN_AT,
+        entities=("web_events", "app_events"),
+    )
+
+    assert set(files["source_file"]) == {web["2025-10-13.parquet"], app[3]}
+    volume = results[results["rule"].str.startswith("volume", na=False)]
+    assert set(volume["suite_name"]) == {"raw__web_events__files", "raw__app_events__files"}
+    assert volume["status"].eq("passed").all(), volume[["suite_name", "observed_value"]]
+    # The fallback without a log reads only the entity's own earlier files too.
+    fallback = validate_new_raw_files(
+        connection,
+        tmp_path,
+        "app_events",
+        reference_time=REFERENCE_TIME,
+        already_validated=[*web.values(), app[1], app[2]],
+        run_at=RUN_AT,
+    )
+    assert failed(fallback.results) == set()
 
 
 # --- Data Docs ------------------------------------------------------------------------------

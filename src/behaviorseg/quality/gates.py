@@ -70,10 +70,18 @@ def log_results(
     return logged
 
 
-def already_validated_files(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    """Raw files that passed a previous run's contract checks (not validated again)."""
-    rows = connection.sql(f"select distinct source_file from {RAW_FILES_TABLE} where passed")
-    return [row[0] for row in rows.fetchall()]
+def validated_raw_files(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Raw files that passed a previous run's contract checks (not validated again), with their
+    entity and row count, by file name: each entity's load history."""
+    return connection.sql(
+        f"""
+        select entity, source_file, max(row_count) as row_count
+        from {RAW_FILES_TABLE}
+        where passed
+        group by entity, source_file
+        order by entity, source_file
+        """
+    ).df()
 
 
 def raw_gate_results(
@@ -86,16 +94,22 @@ def raw_gate_results(
     entities: Iterable[str] = tuple(RAW_CONTRACTS),
     max_rows: int | None = DEFAULT_MAX_ROWS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate the new load of every raw entity: (results, files validated)."""
-    done = already_validated_files(connection)
+    """Validate the new load of every raw entity: (results, files validated).
+
+    Each entity's new files are compared with that entity's own earlier loads: their row
+    counts come from the validated-files log, so no earlier file is read again.
+    """
+    validated = validated_raw_files(connection)
     result_parts, file_parts = [], []
     for entity in entities:
+        history = validated[validated["entity"] == entity]
         load = validate_new_raw_files(
             connection,
             raw_dir,
             entity,
             reference_time=reference_time,
-            already_validated=done,
+            already_validated=history["source_file"].tolist(),
+            previous_load_row_counts=[int(count) for count in history["row_count"].dropna()],
             run_id=run_id,
             run_at=run_at,
             max_rows=max_rows,

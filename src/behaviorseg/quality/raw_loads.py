@@ -270,12 +270,14 @@ def validate_new_raw_files(
     run_id = new_run_id(run_at) if run_id is None else run_id
     already_validated = [file_key(path) for path in already_validated]
     paths = new_raw_files(raw_dir, entity, already_validated)
+    folder = file_key(Path(raw_dir) / entity)
     if previous_load_row_counts is None:
-        recent = sorted(already_validated)[-VOLUME_HISTORY_WINDOW:]
+        # This entity's own files only: another entity's volumes say nothing about this one.
+        own = [path for path in already_validated if path.startswith(folder + "/")]
+        recent = sorted(own)[-VOLUME_HISTORY_WINDOW:]
         previous_load_row_counts = row_counts_of(connection, map(Path, recent))
     if not paths:
         return RawLoadValidation(results_frame([]), file_frame(pd.DataFrame(), entity))
-    folder = file_key(Path(raw_dir) / entity)
     profiles = raw_file_profiles(connection, paths, entity)
     file_results = validate_batches(
         raw_file_suite(entity, previous_load_row_counts=previous_load_row_counts),

@@ -134,6 +134,17 @@ def select_columns_sql(relation_sql: str, wanted: Sequence[str], available: Sequ
     return f"select {selected} from {relation_sql}"
 
 
+def newest_load_condition(connection: duckdb.DuckDBPyConnection, relation: str, column: str) -> str:
+    """SQL condition for the rows of the newest load (a constant, so storage blocks of earlier
+    loads are skipped); true for every row when the column is all null."""
+    (newest,) = connection.sql(
+        f"select max({quote_identifier(column)}) from {relation}"
+    ).fetchall()[0]
+    if newest is None:
+        return "true"
+    return f"{quote_identifier(column)} = {quote_literal(str(newest))}::timestamp"
+
+
 def sampled_sql(sql: str, max_rows: int | None) -> str:
     """The query, or a fixed-seed reservoir sample of at most ``max_rows`` of its rows."""
     if max_rows is None:
@@ -183,9 +194,12 @@ def validate_target(
             )
     else:
         available = relation_columns(connection, relation)
-        sql = sampled_sql(
-            select_columns_sql(relation, suite_columns(target.suite), available), max_rows
-        )
+        sql = select_columns_sql(relation, suite_columns(target.suite), available)
+        if target.newest_load_column in available:
+            sql += " where " + newest_load_condition(
+                connection, relation, target.newest_load_column
+            )
+        sql = sampled_sql(sql, max_rows)
     return validate_batches(
         target.suite,
         frames_from_query(connection, sql, rows_per_batch),
