@@ -258,3 +258,19 @@
     {%- endfor %}
     ) using parquet
 {%- endmacro %}
+
+
+{#-
+    A hint that a CTE read more than once should be computed once (DuckDB's `as materialized`;
+    Spark decides itself): for an expensive pass whose result several branches reuse.
+-#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+{%- endmacro %}
+
+{% macro duckdb__materialized_cte() -%}
+    materialized
+{%- endmacro %}

@@ -42,8 +42,73 @@
 
 {#-
     Rows of raw files this incremental model has not loaded yet (its `source_file` column lists
-    the loaded ones). Only call it inside `{% if is_incremental() %}`.
+    the loaded ones). With the source's name, the new files are listed once when the model runs
+    and named as constants, so the reader opens only them instead of filtering every row of
+    every file. Only call it inside `{% if is_incremental() %}`.
 -#}
-{% macro not_loaded_yet(source_file_column) -%}
-    {{ source_file_column }} not in (select distinct source_file from {{ this }})
+{% macro not_loaded_yet(source_file_column, source_name=none, table_name=none) -%}
+    {%- if source_name is none or not execute -%}
+        {{ source_file_column }} not in (select distinct source_file from {{ this }})
+    {%- else -%}
+        {%- set new_files = raw_files_not_in(source_name, table_name, this) -%}
+        {{ file_list_condition(source_file_column, new_files) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- `column in ('a', 'b')`, or a false condition for an empty list. -#}
+{% macro file_list_condition(column, files) -%}
+    {%- if files -%}
+        {{ column }} in ({% for file in files %}'{{ file | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- else -%}
+        1 = 0
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The raw files of a source's folder (as the raw view names them) that `relation`'s
+    `source_file` column does not list yet, sorted. Read when the model runs.
+-#}
+{% macro raw_files_not_in(source_name, table_name, relation) -%}
+    {%- set entity = none -%}
+    {%- for node in graph.sources.values()
+        if node.source_name == source_name and node.name == table_name -%}
+        {%- set entity = node.meta.get('raw_entity') -%}
+        {%- set found = raw_entity_files(raw_data_dir() ~ '/' ~ entity, source_name ~ '.' ~ table_name) -%}
+        {%- set listed = run_query('select distinct source_file from ' ~ relation) -%}
+        {%- set loaded = listed.columns[0].values() | list -%}
+        {%- set new_files = [] -%}
+        {%- for path in (found['parquet'] + found['csv']) | sort if path not in loaded -%}
+            {%- do new_files.append(path) -%}
+        {%- endfor -%}
+        {{ return(new_files) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("raw_files_not_in: no raw source " ~ source_name ~ "." ~ table_name) }}
+{%- endmacro %}
+
+
+{#-
+    When this dbt invocation started, as a UTC timestamp: the `loaded_at` of the rows an
+    incremental model writes, so models downstream pick up exactly the rows loaded since they
+    last ran (whatever their event time), with no lookback window.
+-#}
+{% macro this_run_loaded_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+
+{#-
+    The largest value of a column in this incremental model's table, as a SQL literal (`null`
+    when the table is empty), read once when the model runs: a constant lets the warehouse skip
+    the storage blocks of earlier loads instead of joining every row against a subquery.
+    Only call it inside `{% if is_incremental() %}`.
+-#}
+{% macro high_water_mark(column, data_type='timestamp') -%}
+    {%- if not execute -%}{{ return('null') }}{%- endif -%}
+    {%- set found = run_query(
+        'select cast(max(' ~ column ~ ') as ' ~ dbt.type_string() ~ ') from ' ~ this
+    ).columns[0].values()[0] -%}
+    {%- if found is none -%}{{ return('cast(null as ' ~ data_type ~ ')') }}{%- endif -%}
+    {{ return("cast('" ~ found ~ "' as " ~ data_type ~ ")") }}
 {%- endmacro %}

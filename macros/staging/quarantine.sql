@@ -83,8 +83,19 @@
 {#-
     One entity's quarantined rows for `quarantined_rows`: the base model's verdict joined back to
     the raw row (by file and row number) so the raw values are kept as they arrived (PII hashed).
+    With `new_files_only` (its incremental batch), only rows of the files with quarantined rows
+    that quarantined_rows does not hold yet, named as constants so the raw reader opens only
+    those files: a row's verdict depends on that row alone, so earlier files never change.
 -#}
-{% macro quarantined_rows_from(base_model, source_name, table_name, record_id_column) -%}
+{% macro quarantined_rows_from(base_model, source_name, table_name, record_id_column,
+        new_files_only=false) -%}
+    {%- if new_files_only and execute -%}
+        {%- set files = run_query(
+            "select distinct source_file from " ~ ref(base_model)
+            ~ " where quarantine_reason is not null and source_file not in"
+            ~ " (select distinct source_file from " ~ this ~ ") order by 1"
+        ).columns[0].values() | list -%}
+    {%- endif %}
     select
         '{{ source_name }}.{{ table_name }}' as source_name,
         base.source_file,
@@ -98,4 +109,8 @@
         on raw_rows._source_file = base.source_file
         and raw_rows._source_row_number = base.source_row_number
     where base.quarantine_reason is not null
+    {%- if new_files_only and execute %}
+        and {{ file_list_condition('base.source_file', files) }}
+        and {{ file_list_condition('raw_rows._source_file', files) }}
+    {%- endif %}
 {%- endmacro %}

@@ -43,3 +43,81 @@
     from (select count(*) as row_count from {{ model }}) as counted
     where row_count < {{ min_rows }}
 {% endtest %}
+
+
+{#-
+    Tests of incremental tables (and the views over them) that check what this run wrote,
+    instead of re-reading ten million rows every day. `run_column` marks the run that wrote a
+    row: `run_marker` 'invocation_id' when it holds the dbt invocation id
+    (int_events_sessionised's sessionised_invocation_id), 'loaded_at' when it holds
+    this_run_loaded_at() (the event base models' loaded_at). When the whole table was written
+    in this run (a first or full build), or none of it (`dbt test` on its own), every row is
+    checked.
+-#}
+{% macro written_in_this_run(run_column, run_marker) -%}
+    {%- if run_marker == 'invocation_id' -%}
+        {{ run_column }} = '{{ invocation_id }}'
+    {%- elif run_marker == 'loaded_at' -%}
+        {{ run_column }} = {{ this_run_loaded_at() }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "run_marker must be 'invocation_id' or 'loaded_at', not '" ~ run_marker ~ "'"
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- True when some but not all rows of the model were written in this run (execute time). -#}
+{% macro written_partly_in_this_run(model, this_run) -%}
+    {%- if not execute -%}{{ return(false) }}{%- endif -%}
+    {%- set counts = run_query(
+        "select sum(case when " ~ this_run ~ " then 1 else 0 end),"
+        ~ " sum(case when " ~ this_run ~ " then 0 else 1 end) from " ~ model
+    ).rows[0] -%}
+    {{ return((counts[0] or 0) > 0 and (counts[1] or 0) > 0) }}
+{%- endmacro %}
+
+
+{#-
+    The key (a column, or `combination_of_columns`) of every row written in this run is unique
+    in the whole table: new keys are checked against all earlier rows too, so a duplicate an
+    incremental run leaves behind fails.
+-#}
+{% test unique_in_this_run(model, column_name=none, combination_of_columns=none,
+        run_column='sessionised_invocation_id', run_marker='invocation_id') %}
+    {%- set columns = combination_of_columns or [column_name] -%}
+    {%- set this_run = written_in_this_run(run_column, run_marker) -%}
+    {%- if not written_partly_in_this_run(model, this_run) %}
+    select {{ columns | join(', ') }}, count(*) as occurrences
+    from {{ model }}
+    where {% for column in columns %}{{ column }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    group by {{ columns | join(', ') }}
+    having count(*) > 1
+    {%- else %}
+    with keys_of_this_run as (
+        select distinct {{ columns | join(', ') }}
+        from {{ model }}
+        where {{ this_run }}
+    )
+    select {% for column in columns %}all_rows.{{ column }}{{ ', ' if not loop.last }}{% endfor %},
+        count(*) as occurrences
+    from {{ model }} as all_rows
+    inner join keys_of_this_run
+        on {% for column in columns %}keys_of_this_run.{{ column }} = all_rows.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
+    group by {% for column in columns %}all_rows.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+    having count(*) > 1
+    {%- endif %}
+{% endtest %}
+
+
+{#- The column is never null on the rows written in this run. -#}
+{% test not_null_in_this_run(model, column_name, run_column='sessionised_invocation_id',
+        run_marker='invocation_id') %}
+    {%- set this_run = written_in_this_run(run_column, run_marker) %}
+    select {{ column_name }}
+    from {{ model }}
+    where {{ column_name }} is null
+    {%- if written_partly_in_this_run(model, this_run) %}
+        and {{ this_run }}
+    {%- endif %}
+{% endtest %}

@@ -9,7 +9,7 @@ with sessions as (
 
 ),
 
-sessionised_events as {{ not_materialized() }} (
+sessionised_events as (
 
     select * from {{ ref('int_events_sessionised') }}
 
@@ -36,6 +36,7 @@ sessions_until_as_of as (
     select
         sessions.*,
         sessions.session_start_at > window_start.window_start_at as is_in_window,
+        window_start.as_of_at,
         window_start.as_of_date
     from sessions
     cross join window_start
@@ -53,27 +54,13 @@ events_in_window as (
 
 ),
 
-purchase_timing as (
-
-    select
-        sessionised_events.person_id,
-        sessionised_events.session_id,
-        min(case when sessionised_events.is_purchase then sessionised_events.event_at end)
-            as first_purchase_at
-    from sessionised_events
-    cross join window_start
-    where sessionised_events.event_at <= window_start.as_of_at
-    group by sessionised_events.person_id, sessionised_events.session_id
-
-),
-
 session_facts as (
 
     select
-        sessions_until_as_of.person_id,
-        min(sessions_until_as_of.session_start_at) as first_session_at,
-        max(sessions_until_as_of.session_start_at) as last_session_at,
-        max(sessions_until_as_of.as_of_date) as as_of_date,
+        person_id,
+        min(session_start_at) as first_session_at,
+        max(session_start_at) as last_session_at,
+        max(as_of_date) as as_of_date,
         {{ count_where("is_in_window") }} as sessions_in_window,
         avg(case when is_in_window then duration_seconds end) as avg_session_duration_s,
         avg(case when is_in_window then page_views end) as pages_per_session,
@@ -81,15 +68,12 @@ session_facts as (
         {{ count_where("is_in_window and cart_adds > 0") }} as cart_sessions,
         {{ count_where("is_in_window and cart_adds > 0 and not has_purchase") }}
             as abandoned_cart_sessions,
-        avg(case when is_in_window and has_purchase then
-            {{ float_divide(datediff_exact(
-                'sessions_until_as_of.session_start_at', 'purchase_timing.first_purchase_at', 'second'
-            ), '60.0') }}
+        -- A purchase after the as-of date has not happened yet.
+        avg(case when is_in_window and first_purchase_at <= as_of_at then
+            {{ float_divide(datediff_exact('session_start_at', 'first_purchase_at', 'second'), '60.0') }}
         end) as browse_to_buy_minutes
     from sessions_until_as_of
-    left join purchase_timing
-        on purchase_timing.session_id = sessions_until_as_of.session_id
-    group by sessions_until_as_of.person_id
+    group by person_id
 
 ),
 

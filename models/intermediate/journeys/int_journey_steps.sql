@@ -1,14 +1,47 @@
+{{
+    config(
+        materialized=keyed_incremental_materialization(),
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        pre_hook=["{% if is_incremental() %}{{ delete_recut_sessions() }}{% endif %}"],
+    )
+}}
+
 {#
     Each session as a journey through states (seed event_type_map: landing, browse, search,
     product_view, add_to_cart, checkout, purchase): every session starts at landing (and only
     there: landing events later in a session are ignored), consecutive
     repeats of a state collapse into one step, the journey ends at its first purchase
-    (absorbing) or, without one, at exit.
+    (absorbing) or, without one, at exit. Each step carries the state it leads to, so the
+    journey marts count transitions without re-reading the steps in order.
+
+    Incremental by session, like fct_sessions: a run builds the journeys of the sessions
+    int_events_sessionised (re)computed in it.
 #}
 
 with sessionised_events as (
 
     select * from {{ ref('int_events_sessionised') }}
+
+),
+
+events_in_batch as (
+
+    select *
+    from sessionised_events
+    {% if is_incremental() %}
+    where {{ sessionised_in_this_run() }}
+    {% endif %}
+
+),
+
+session_starts as (
+
+    select
+        session_id,
+        min(event_at) as session_start_at
+    from events_in_batch
+    group by session_id
 
 ),
 
@@ -19,7 +52,7 @@ mapped_events as (
         person_id,
         journey_state,
         row_number() over (partition by session_id order by event_at, event_key) as event_number
-    from sessionised_events
+    from events_in_batch
     -- Landing is where every journey starts (added below); an app re-opened mid-session is
     -- not a new landing.
     where journey_state is not null
@@ -108,11 +141,29 @@ exits as (
 
 ),
 
-final as (
+journeys as (
 
     select session_id, person_id, step_number, journey_state from steps
     union all
     select session_id, person_id, step_number, journey_state from exits
+
+),
+
+final as (
+
+    select
+        journeys.session_id,
+        journeys.person_id,
+        session_starts.session_start_at,
+        journeys.step_number,
+        journeys.journey_state,
+        lead(journeys.journey_state) over (
+            partition by journeys.session_id order by journeys.step_number
+        ) as next_state,
+        '{{ invocation_id }}' as sessionised_invocation_id
+    from journeys
+    inner join session_starts
+        on session_starts.session_id = journeys.session_id
 
 )
 

@@ -1,22 +1,17 @@
 {{
     config(
         materialized=keyed_incremental_materialization(),
-        unique_key='person_id',
+        unique_key='session_id',
         incremental_strategy='delete+insert',
-        pre_hook=[
-            "{% if is_incremental() %}
-             delete from {{ this }}
-             where person_id not in (
-                 select distinct person_id from {{ ref('int_events_sessionised') }}
-             )
-             {% endif %}"
-        ],
+        pre_hook=["{% if is_incremental() %}{{ delete_recut_sessions() }}{% endif %}"],
     )
 }}
 
 {#
     One row per session (web and app events of one person, cut at `session_timeout_minutes` of
-    inactivity). Rebuilt per person, for the persons int_events_sessionised recomputed in this run.
+    inactivity). Incremental by session: a run aggregates the sessions int_events_sessionised
+    (re)computed in it, after deleting the sessions that re-cut may have changed
+    (macro delete_recut_sessions).
 #}
 
 with sessionised_events as (
@@ -46,7 +41,7 @@ events_in_batch as (
     select *
     from sessionised_events
     {% if is_incremental() %}
-    where sessionised_invocation_id = '{{ invocation_id }}'
+    where {{ sessionised_in_this_run() }}
     {% endif %}
 
 ),
@@ -66,6 +61,7 @@ session_aggregates as (
         max(case when is_checkout then 1 else 0 end) = 1 as has_checkout,
         max(case when is_purchase then 1 else 0 end) = 1 as has_purchase,
         min(case when is_cart_add then event_at end) as first_cart_add_at,
+        min(case when is_purchase then event_at end) as first_purchase_at,
         -- Exactly one event of a session starts it.
         max(case when is_session_start then page_url end) as landing_page,
         max(case when is_session_start then source end) as landing_source,
@@ -110,6 +106,7 @@ final as (
         {{ float_divide(datediff_exact(
             'session_aggregates.session_start_at', 'session_aggregates.first_cart_add_at', 'millisecond'
         ), '60000.0') }} as minutes_to_first_cart_add,
+        session_aggregates.first_purchase_at,
         session_aggregates.avg_scroll_depth,
         session_aggregates.categories_viewed,
         session_aggregates.features_used

@@ -4,17 +4,18 @@
     that edge. Per segment and for all sessions.
 #}
 
-with transitions as (
+with transition_counts as (
 
-    select * from {{ ref('int_journey_transitions_by_session') }}
+    select * from {{ ref('int_journey_transitions_aggregated') }}
 
 ),
 
 early_transitions as (
 
+    -- int_journey_transitions_aggregated numbers only the first journey_sankey_max_steps steps.
     select *
-    from transitions
-    where step_number < {{ var('journey_sankey_max_steps') }}
+    from transition_counts
+    where step_number is not null
 
 ),
 
@@ -26,7 +27,7 @@ segment_edges as (
         step_number,
         from_state,
         to_state,
-        count(*) as sessions
+        sum(transitions) as sessions
     from early_transitions
     where segment_id is not null
     group by segment_id, segment_name, step_number, from_state, to_state
@@ -41,7 +42,7 @@ all_edges as (
         step_number,
         from_state,
         to_state,
-        count(*) as sessions
+        sum(transitions) as sessions
     from early_transitions
     group by step_number, from_state, to_state
 
@@ -62,7 +63,7 @@ final as (
         segment_name,
         cast(step_number as {{ dbt.type_string() }}) || '. ' || from_state as source,
         cast(step_number + 1 as {{ dbt.type_string() }}) || '. ' || to_state as target,
-        sessions as value,
+        cast(sessions as bigint) as value,
         step_number as source_step,
         from_state as source_state,
         to_state as target_state

@@ -3,9 +3,9 @@
     all sessions ('all', anonymous visitors included). Each from_state's probabilities sum to 1.
 #}
 
-with transitions as (
+with transition_counts as (
 
-    select * from {{ ref('int_journey_transitions_by_session') }}
+    select * from {{ ref('int_journey_transitions_aggregated') }}
 
 ),
 
@@ -16,8 +16,8 @@ segment_counts as (
         segment_name,
         from_state,
         to_state,
-        count(*) as transitions
-    from transitions
+        sum(transitions) as transitions
+    from transition_counts
     where segment_id is not null
     group by segment_id, segment_name, from_state, to_state
 
@@ -30,8 +30,8 @@ all_counts as (
         'All sessions' as segment_name,
         from_state,
         to_state,
-        count(*) as transitions
-    from transitions
+        sum(transitions) as transitions
+    from transition_counts
     group by from_state, to_state
 
 ),
@@ -51,7 +51,7 @@ final as (
         segment_name,
         from_state,
         to_state,
-        transitions,
+        cast(transitions as bigint) as transitions,
         transitions * 1.0 / sum(transitions) over (partition by segment_id, from_state)
             as probability
     from counts

@@ -17,7 +17,8 @@ final as (
         platform,
         app_version,
         received_at,
-        source_file
+        source_file,
+        loaded_at
     from validated_events
     where quarantine_reason is null
         and dedupe_rank = 1

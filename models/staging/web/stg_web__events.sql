@@ -23,7 +23,8 @@ final as (
         user_agent,
         ip_hash,
         received_at,
-        source_file
+        source_file,
+        loaded_at
     from validated_events
     where quarantine_reason is null
         and dedupe_rank = 1

@@ -25,6 +25,7 @@
     'received_at',
     'source_file',
     'source_row_number',
+    'loaded_at',
     'quarantine_reason',
 ] -%}
 
@@ -49,10 +50,11 @@ typed as (
         {{ clean_text('app_version') }} as app_version,
         {{ to_utc_timestamp('received_at') }} as received_at,
         _source_file as source_file,
-        _source_row_number as source_row_number
+        _source_row_number as source_row_number,
+        {{ this_run_loaded_at() }} as loaded_at
     from raw_events
     {% if is_incremental() %}
-    where {{ not_loaded_yet('_source_file') }}
+    where {{ not_loaded_yet('_source_file', 'app', 'events') }}
     {% endif %}
 
 ),
@@ -108,6 +110,7 @@ final as (
         received_at,
         source_file,
         source_row_number,
+        loaded_at,
         quarantine_reason,
         case
             when quarantine_reason is null then {{ dedupe_rank(

@@ -35,6 +35,7 @@
     'received_at',
     'source_file',
     'source_row_number',
+    'loaded_at',
     'quarantine_reason',
 ] -%}
 
@@ -65,10 +66,11 @@ typed as (
         {{ clean_text('ip') }} as ip_hash,
         {{ to_utc_timestamp('received_at') }} as received_at,
         _source_file as source_file,
-        _source_row_number as source_row_number
+        _source_row_number as source_row_number,
+        {{ this_run_loaded_at() }} as loaded_at
     from raw_events
     {% if is_incremental() %}
-    where {{ not_loaded_yet('_source_file') }}
+    where {{ not_loaded_yet('_source_file', 'web', 'events') }}
     {% endif %}
 
 ),
@@ -131,6 +133,7 @@ final as (
         received_at,
         source_file,
         source_row_number,
+        loaded_at,
         quarantine_reason,
         case
             when quarantine_reason is null then {{ dedupe_rank(
