@@ -1,27 +1,35 @@
-"""Segment centroids (z-scores of the clustering features): profiles for BI and the state the
-next run matches its segments to. The same deterministic fit as int_customer_segments_assigned."""
+"""The fitted segmentation: per segment and feature the centroid's z-score (profiles for BI,
+and what the next refit matches its segments to), the feature preparation and each segment's
+identity, stamped with the fit (behaviorseg.segmentation.stored). Rewritten when model
+selection refitted (the same deterministic fit as int_customer_segments_assigned), kept as it
+is between refits."""
 
 from behaviorseg.dbt_bridge import frame, previous_table, settings
+from behaviorseg.refits import stamp_of
 from behaviorseg.segmentation.runs import (
     anomalous_customer_ids,
-    centroid_table,
     run_with_selected_k,
     segmentation_config,
 )
+from behaviorseg.segmentation.stored import fitted_state_table, stored_fit_applies
 
 
 def model(dbt, session):
     config = segmentation_config(settings(dbt.config.get("meta")))
-    # After the assignments, so both read the previous centroids before this model replaces them.
+    # After the assignments, so both read the stored fit before this model replaces it.
     dbt.ref("int_customer_segments_assigned")
+    selection = frame(dbt.ref("int_segment_model_selection"))
+    fitted = previous_table(session, dbt.this.schema, dbt.this.identifier)
+    if stored_fit_applies(selection, fitted):
+        return fitted
     run = run_with_selected_k(
         frame(dbt.ref("customer_features")),
         config,
-        frame(dbt.ref("int_segment_model_selection")),
+        selection,
         naming_rules=frame(dbt.ref("segment_naming_rules")),
-        previous_centroids=previous_table(session, dbt.this.schema, dbt.this.identifier),
+        previous_centroids=fitted,
         excluded_customer_ids=anomalous_customer_ids(
             frame(dbt.ref("int_customer_anomalies_scored"))
         ),
     )
-    return centroid_table(run)
+    return fitted_state_table(run, stamp_of(selection))

@@ -187,15 +187,26 @@ def _window_count(mask: np.ndarray, window: int) -> np.ndarray:
     return counts
 
 
-def charted_values(daily: pd.DataFrame, *, deseasonalise: bool = True) -> np.ndarray:
-    """The values to chart: value minus the STL weekly component (or as given)."""
+def charted_values(
+    daily: pd.DataFrame, *, deseasonalise: bool = True, seasonal: np.ndarray | None = None
+) -> np.ndarray:
+    """The values to chart: value minus the STL weekly component (or as given).
+
+    ``seasonal`` is that component when it is already known (the decomposition of the same
+    completed daily series), so the STL fit is not repeated; NaN where it was not decomposed.
+    """
     values = daily["value"].to_numpy(dtype=float)
     if not deseasonalise:
         return values
-    decomposed = decompose_series(daily, fill_value=None)
-    if not decomposed["is_decomposed"].all():
+    if seasonal is None:
+        decomposed = decompose_series(daily, fill_value=None)
+        if not decomposed["is_decomposed"].all():
+            return values
+        seasonal = decomposed["seasonal"].to_numpy(dtype=float)
+    seasonal = np.asarray(seasonal, dtype=float)
+    if len(seasonal) != len(values) or not np.isfinite(seasonal).all():
         return values
-    return values - decomposed["seasonal"].to_numpy(dtype=float)
+    return values - seasonal
 
 
 def baseline_and_monitoring(
@@ -237,11 +248,13 @@ def control_chart(
     deseasonalise: bool = True,
     run_length: int = DEFAULT_RUN_LENGTH,
     fill_value: float | None = 0.0,
+    seasonal: pd.Series | None = None,
 ) -> pd.DataFrame:
     """An individuals chart of one daily series (columns ``CHART_COLUMNS``).
 
     Rule columns hold the side a rule fires on (+1 / -1) or 0. Empty when the baseline has
-    fewer than ``min_baseline_days`` days.
+    fewer than ``min_baseline_days`` days. ``seasonal`` (by date) is the series' STL weekly
+    component when a decomposition already has it; without it STL is fitted here.
     """
     daily = complete_daily_series(
         series, date_col=date_col, value_col=value_col, fill_value=fill_value
@@ -254,7 +267,11 @@ def control_chart(
     )
     if is_baseline.sum() < max(min_baseline_days, 2):
         return pd.DataFrame(columns=list(CHART_COLUMNS))
-    charted = charted_values(daily, deseasonalise=deseasonalise)
+    known_seasonal = None
+    if seasonal is not None:
+        by_date = pd.Series(seasonal.to_numpy(dtype=float), index=pd.to_datetime(seasonal.index))
+        known_seasonal = by_date.reindex(pd.to_datetime(daily["date"])).to_numpy(dtype=float)
+    charted = charted_values(daily, deseasonalise=deseasonalise, seasonal=known_seasonal)
     limits = individuals_limits(charted[is_baseline])
     z = standardise(charted, limits)
     chart = daily.assign(

@@ -7,7 +7,8 @@ columns even when there is no series (an orders-only export still has orders and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -29,6 +30,15 @@ from behaviorseg.forecasting import (
     backtest_many,
     forecast_many,
 )
+from behaviorseg.refits import (
+    FitStamp,
+    RefitDecision,
+    as_date,
+    refit_days_setting,
+    refit_decision,
+    settings_text,
+    stamp_of,
+)
 from behaviorseg.timeseries import DECOMPOSITION_COLUMNS, decompose_many
 
 SERIES_KEYS: tuple[str, ...] = ("segment_id", "metric")
@@ -40,6 +50,12 @@ ACTIVITY_METRICS: tuple[str, ...] = (
     "orders",
     "revenue",
     "conversion_rate",
+)
+# The settings that shape the forecasts and their backtest: a change refits.
+FORECAST_FIT_SETTINGS: tuple[str, ...] = (
+    "forecast_horizon_days",
+    "forecast_holiday_country",
+    "forecast_max_series",
 )
 PERIOD_FEATURES: tuple[str, ...] = (
     "sessions",
@@ -64,6 +80,30 @@ def activity_series(daily_activity: pd.DataFrame) -> pd.DataFrame:
     long["value"] = pd.to_numeric(long["value"], errors="coerce").astype("float64")
     long["segment_id"] = long["segment_id"].astype(str)
     return long.sort_values(["segment_id", "metric", "date"]).reset_index(drop=True)
+
+
+def forecast_fit_stamp(series: pd.DataFrame, settings: Mapping[str, Any]) -> FitStamp | None:
+    """The stamp forecasts fitted now would carry: the series' last day, and the settings with
+    the series forecast (a new or vanished segment refits). None without series."""
+    if series.empty:
+        return None
+    shaping = {key: settings.get(key) for key in FORECAST_FIT_SETTINGS}
+    shaping["segments"] = ",".join(sorted(series["segment_id"].astype(str).unique()))
+    return FitStamp(as_date(series["date"].max()), settings_text(shaping))
+
+
+def forecast_refit_decision(
+    stamp: FitStamp | None, previous: pd.DataFrame | None, settings: Mapping[str, Any]
+) -> RefitDecision:
+    """Refit the forecasts (or the backtest) or keep the stored table."""
+    if stamp is None:
+        return RefitDecision(True, "no series")
+    return refit_decision(
+        stamp.fitted_as_of_date,
+        stamp_of(previous),
+        stamp.fit_settings,
+        refit_days_setting(settings),
+    )
 
 
 def _segment_names(series: pd.DataFrame) -> pd.DataFrame:
@@ -130,12 +170,31 @@ def control_chart_table(
     *,
     baseline_days: int = DEFAULT_BASELINE_DAYS,
     monitor_days: int = DEFAULT_MONITOR_DAYS,
+    decomposition: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Individuals control charts (centre, 3-sigma limits, z, rule flags) of every series."""
+    """Individuals control charts (centre, 3-sigma limits, z, rule flags) of every series.
+
+    ``decomposition`` (decomposition_table of the same series) supplies each series' weekly
+    component, so STL is not fitted a second time.
+    """
     columns = ["segment_id", "segment_name", "metric", *CHART_COLUMNS]
+    seasonals = {}
+    if decomposition is not None and not decomposition.empty:
+        decomposed = decomposition.assign(
+            segment_id=decomposition["segment_id"].astype(str),
+            date=pd.to_datetime(decomposition["date"]),
+        )
+        for key, one in decomposed.groupby(list(SERIES_KEYS), sort=False):
+            if one["is_decomposed"].astype(bool).all():
+                seasonals[key] = one.set_index("date")["seasonal"].astype(float)
     parts = []
     for (segment_id, metric), one in series.groupby(list(SERIES_KEYS), sort=True):
-        chart = control_chart(one, baseline_days=baseline_days, monitor_days=monitor_days)
+        chart = control_chart(
+            one,
+            baseline_days=baseline_days,
+            monitor_days=monitor_days,
+            seasonal=seasonals.get((segment_id, metric)),
+        )
         chart.insert(0, "metric", metric)
         chart.insert(0, "segment_id", segment_id)
         parts.append(chart)

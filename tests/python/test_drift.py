@@ -242,3 +242,53 @@ def test_psi_by_segment_and_alerts():
     assert (alerts["limit"] == 0.25).all()
     assert (alerts["value"] > alerts["limit"]).all()
     assert psi_alerts(psi.iloc[0:0], "2024-06-30").empty
+
+
+def test_control_charts_reuse_the_decomposition_and_chart_the_same() -> None:
+    from behaviorseg.monitoring import control_chart_table, decomposition_table
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range(START, periods=200, freq="D")
+    weekly = np.tile(WEEKDAY_FACTORS, 30)[: len(days)]
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "segment_id": segment,
+                    "segment_name": f"Segment {segment}",
+                    "metric": "sessions",
+                    "date": days,
+                    "value": 100 * weekly + rng.normal(0, 5, len(days)),
+                }
+            )
+            for segment in ("1", "2")
+        ]
+        # Too short to decompose: charted as observed either way.
+        + [
+            pd.DataFrame(
+                {
+                    "segment_id": "3",
+                    "segment_name": "Segment 3",
+                    "metric": "sessions",
+                    "date": days[:10],
+                    "value": 10.0,
+                }
+            )
+        ],
+        ignore_index=True,
+    )
+    fitted_here = control_chart_table(long, baseline_days=91, monitor_days=56)
+    reused = control_chart_table(
+        long, baseline_days=91, monitor_days=56, decomposition=decomposition_table(long)
+    )
+    pd.testing.assert_frame_equal(reused, fitted_here)
+    assert not fitted_here.empty
+    # The decomposition's component is what gets removed (STL is not fitted again).
+    shifted = decomposition_table(long)
+    shifted["seasonal"] = shifted["seasonal"] + 1.0
+    moved = control_chart_table(long, baseline_days=91, monitor_days=56, decomposition=shifted)
+    decomposed = moved["segment_id"].isin(["1", "2"])
+    np.testing.assert_allclose(
+        moved.loc[decomposed, "charted"].astype(float),
+        fitted_here.loc[decomposed, "charted"].astype(float) - 1.0,
+    )

@@ -42,6 +42,10 @@ class Imputation(StrEnum):
     MAX_PLUS_ONE = "max_plus_one"
 
 
+class NoUsableFeatureError(ValueError):
+    """Every declared feature is null or constant: there is nothing to standardise."""
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """One behavioral feature: where it comes from and how it is prepared."""
@@ -200,7 +204,7 @@ def prepare_features(
 
     A feature that is entirely null, or constant after imputation, is dropped (reason in
     ``dropped_features``); a group whose features are all dropped is listed in
-    ``dropped_groups``. Raises ValueError when no feature is left.
+    ``dropped_groups``. Raises NoUsableFeatureError (a ValueError) when no feature is left.
 
     Rows come out sorted by ``id_column``: a warehouse returns rows in no fixed order, and
     K-Means initialisation, samples and float sums depend on it, so sorting is what makes a
@@ -230,7 +234,7 @@ def prepare_features(
         columns[spec.name] = values
         groups[spec.name] = spec.group
     if not columns:
-        raise ValueError("no usable feature: every declared feature is null or constant")
+        raise NoUsableFeatureError("no usable feature: every declared feature is null or constant")
     names = list(columns)
     transformed = np.column_stack([columns[name] for name in names])
     means = transformed.mean(axis=0)

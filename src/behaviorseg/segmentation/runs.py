@@ -14,7 +14,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from behaviorseg.segmentation.features import prepare_features
+from behaviorseg.refits import (
+    FitStamp,
+    RefitDecision,
+    as_date,
+    frame_digest,
+    refit_days_setting,
+    refit_decision,
+    settings_text,
+    stamp_of,
+)
+from behaviorseg.segmentation.features import NoUsableFeatureError, prepare_features
 from behaviorseg.segmentation.pipeline import (
     SegmentationConfig,
     SegmentationRun,
@@ -31,6 +41,18 @@ from behaviorseg.segmentation.profiles import (
 )
 from behaviorseg.segmentation.selection import SELECTION_COLUMNS, select_model
 from behaviorseg.segmentation.stability import CENTROID_COLUMNS
+
+# The settings that shape the segmentation's fit: a change refits (see behaviorseg.refits).
+SEGMENTATION_FIT_SETTINGS = (
+    "segment_algorithm",
+    "segment_k",
+    "segment_k_min",
+    "segment_k_max",
+    "segment_silhouette_sample_size",
+    "segment_max_match_distance",
+    "rfm_window_days",
+    "anomaly_contamination",
+)
 
 # Fewer customers than this cannot be clustered meaningfully (silhouette needs 2 <= k < n):
 # they all go to one segment.
@@ -85,6 +107,34 @@ def segmentation_config(settings: Mapping[str, Any]) -> SegmentationConfig:
     if algorithm not in (None, "kmeans", "dbscan", "hierarchical"):
         raise ValueError(f"segment_algorithm must be kmeans, dbscan or hierarchical: {algorithm!r}")
     return replace(config, k_values=k_values, **overrides)
+
+
+def segmentation_fit_stamp(
+    customer_features: pd.DataFrame, settings: Mapping[str, Any], naming_rules: pd.DataFrame
+) -> FitStamp | None:
+    """The stamp a segmentation fitted now would carry (None without data to date it)."""
+    as_of = as_date(_as_of(customer_features))
+    if as_of is None:
+        return None
+    shaping = {key: settings.get(key) for key in SEGMENTATION_FIT_SETTINGS}
+    shaping["naming_rules"] = frame_digest(naming_rules)
+    return FitStamp(as_of, settings_text(shaping))
+
+
+def segmentation_refit_decision(
+    stamp: FitStamp | None, previous_selection: pd.DataFrame | None, settings: Mapping[str, Any]
+) -> RefitDecision:
+    """Refit the segmentation (model selection and clusters) or reuse the stored fit."""
+    if stamp is None:
+        return RefitDecision(True, "no customers to date a fit by")
+    dbscan = (settings.get("segment_algorithm") or "kmeans") == "dbscan"
+    return refit_decision(
+        stamp.fitted_as_of_date,
+        stamp_of(previous_selection),
+        stamp.fit_settings,
+        refit_days_setting(settings),
+        refit_reason="DBSCAN places new customers only by refitting" if dbscan else None,
+    )
 
 
 def _optional_int(value: Any) -> int | None:
@@ -257,13 +307,19 @@ def profile_table(customer_features: pd.DataFrame, assignments: pd.DataFrame) ->
 def feature_profile_table(
     customer_features: pd.DataFrame, assignments: pd.DataFrame, config: SegmentationConfig
 ) -> pd.DataFrame:
-    """Long feature profiles per segment with each feature's Kruskal-Wallis test joined on."""
+    """Long feature profiles per segment with each feature's Kruskal-Wallis test joined on.
+
+    The z-score profile is null when no feature varies (one customer, or all alike).
+    """
     columns = FEATURE_PROFILE_COLUMNS + [c for c in FEATURE_TEST_COLUMNS if c != "feature"]
     if assignments.empty:
         return empty_frame(columns)
-    prepared = prepare_features(
-        customer_features, specs=config.feature_specs, rfm_window_days=config.rfm_window_days
-    )
+    try:
+        prepared = prepare_features(
+            customer_features, specs=config.feature_specs, rfm_window_days=config.rfm_window_days
+        )
+    except NoUsableFeatureError:
+        prepared = None
     profiles = segment_feature_profiles(customer_features, assignments, prepared)
     tests = segment_feature_tests(customer_features, assignments)
     return profiles.merge(tests, on="feature", how="left")[columns]
