@@ -3,8 +3,9 @@
 Three daily web-event files arrive one build apart. The second and third carry what makes
 incremental sessionisation hard: late events that open a session between two others, become a
 session's new first event, come before a person's first event, or bridge two sessions into one;
-a cookie that logs in and merges two persons; a re-sent event that moves to another cookie's
-person; a re-sent event that moves in time; a re-sent copy that loses to the copy loaded first.
+a cookie that logs in and merges two persons; re-sent events that move to another cookie's
+person (one taking a person's whole last session with it); a re-sent event that moves in time;
+a re-sent copy that loses to the copy loaded first.
 
 Checked: every person's sessions after the last load (hand-computed), the rows each build
 re-cut (only the sessions a change can reach), and the session, journey and journey-mart tables
@@ -58,6 +59,9 @@ LOAD_1 = [
     event("e1", "cE1", f"{DAY_1} 13:00", f"{DAY_1} 13:00"),
     event("e2", "cE1", f"{DAY_1} 13:10", f"{DAY_1} 13:10"),
     event("f1", "cF", f"{DAY_1} 13:05", f"{DAY_1} 13:05"),
+    # cH: [h1] [h2]
+    event("h1", "cH", f"{DAY_1} 08:00", f"{DAY_1} 08:00"),
+    event("h2", "cH", f"{DAY_1} 10:00", f"{DAY_1} 10:00"),
 ]
 
 LOAD_2 = [
@@ -76,6 +80,8 @@ LOAD_2 = [
     event("b3", "cB", f"{DAY_2} 10:00", f"{DAY_2} 10:00", user="uB"),
     # e2 re-sent with cookie cF: it leaves cE1's person for cF's.
     event("e2", "cF", f"{DAY_1} 13:10", f"{DAY_2} 08:00"),
+    # h2 re-sent with cookie cF too: cH loses its whole last session.
+    event("h2", "cF", f"{DAY_1} 10:00", f"{DAY_2} 08:00"),
 ]
 
 LOAD_3 = [
@@ -93,7 +99,8 @@ EXPECTED_SESSIONS = {
     "cB": [["b1", "b2"], ["c1", "c2"], ["c3"], ["b3"]],
     "cD": [["d1", "d3", "d2"]],
     "cE1": [["e1"]],
-    "cF": [["f1", "e2"]],
+    "cF": [["h2"], ["f1", "e2"]],
+    "cH": [["h1"]],
 }
 
 COMPARED_TABLES = {
@@ -206,9 +213,10 @@ def test_second_load_recuts_only_what_it_can_reach(loaded_three_times) -> None:
         *(f"web:{key}" for key in ("a0", "a1", "a2", "a6", "a7", "a3", "a4", "a5")),
         # cG from its second session [g3 g4] on; g1, g2 untouched.
         *(f"web:{key}" for key in ("g3", "g4", "g6", "g7", "g5")),
-        # cD from [d1]; uB's person whole (cC merged in); cE1 whole (e2 left it); cF from f1.
+        # cD from [d1]; uB's person whole (cC merged in); cE1 and cH whole (e2 and h2 left
+        # them); cF whole (h2 lands before its first session).
         *(f"web:{key}" for key in ("d1", "d3", "d2", "b1", "b2", "c1", "c2", "c3", "b3")),
-        *(f"web:{key}" for key in ("e1", "f1", "e2")),
+        *(f"web:{key}" for key in ("e1", "h1", "h2", "f1", "e2")),
     }
 
 

@@ -187,21 +187,29 @@ identifiers_recut_whole as (
 
 earlier_rows_to_recut as {{ materialized_cte() }} (
 
-    -- One pass over this table: the rows of resumed timelines, and every row one of the
-    -- identifiers of a person re-cut whole names (it may belong to them now: merged in,
-    -- re-stitched). Re-sent events are left out: their arrived copy replaces them.
-    select *
+    -- One pass over this table: the rows of resumed timelines from their resume point on, and
+    -- every row one of the identifiers of a person re-cut whole names (it may belong to them
+    -- now: merged in, re-stitched). Re-sent events are left out: their arrival replaces them.
+    select previously_sessionised.*
     from previously_sessionised
+    left join resume_points
+        on resume_points.person_id = previously_sessionised.person_id
     where (
-        person_id in (select person_id from resume_points)
-        or user_id in (
+        (
+            resume_points.person_id is not null
+            and (
+                resume_points.resume_from is null
+                or previously_sessionised.event_at >= resume_points.resume_from
+            )
+        )
+        or previously_sessionised.user_id in (
             select identifier from identifiers_recut_whole where identifier_type = 'user_id'
         )
-        or identifier in (
+        or previously_sessionised.identifier in (
             select identifier from identifiers_recut_whole where identifier_type <> 'user_id'
         )
     )
-        and event_key not in (select event_key from arrived_events)
+        and previously_sessionised.event_key not in (select event_key from arrived_events)
 
 ),
 
