@@ -1,11 +1,13 @@
 """The pipeline benchmark: wall time and peak memory per stage at a given event volume.
 
-`run_benchmark` generates a data set of about ``events`` web + app events (holding back its last
-load day), runs one full `dbt build` while sampling the memory of the dbt process tree, then
-adds the held-back day and runs `dbt build` again (the incremental run), and finally the
-exports. Stage times come from dbt's run_results.json (each node's execution window), so the
-build is measured exactly as users run it, with no extra invocations. A stage's peak memory is
-the highest resident memory of the whole process tree sampled while any of its nodes ran.
+`run_benchmark` generates a data set of about ``events`` web + app events over ``BENCH_DAYS``
+days plus two held-back load days, runs one full `dbt build` while sampling the memory of the
+dbt process tree, then adds the first held-back day and runs `dbt build` again (the
+incremental run: a day of data on a day the fitted models are not due), then adds the second
+and runs `dbt build --vars '{model_refit_days: 0}'` (a day on which every fitted model
+refits), and finally the exports. Stage times come from dbt's run_results.json (each node's
+execution window), so the builds are measured exactly as users run them. A stage's peak memory
+is the highest resident memory of the whole process tree sampled while any of its nodes ran.
 Results go to ``<out>/results.json`` and a Markdown table ``<out>/results.md``.
 """
 
@@ -236,15 +238,16 @@ def union_length(windows: list[tuple[float, float]]) -> float:
     return total
 
 
-def split_last_day(generated: Path, raw_dir: Path) -> str:
-    """Copy every entity file except the last load day into ``raw_dir``; returns that day."""
+def split_last_days(generated: Path, raw_dir: Path, held_back: int = 2) -> list[str]:
+    """Copy every entity file except the last ``held_back`` load days into ``raw_dir``;
+    returns those days, oldest first."""
     files = [p for p in generated.glob("*/*.parquet") if not p.parent.name.startswith("_")]
-    last_day = max(path.stem for path in files)
+    last_days = sorted({path.stem for path in files})[-held_back:]
     for path in files:
-        if path.stem != last_day:
+        if path.stem not in last_days:
             (raw_dir / path.parent.name).mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, raw_dir / path.parent.name / path.name)
-    return last_day
+    return last_days
 
 
 def add_day(generated: Path, raw_dir: Path, day: str) -> None:
@@ -295,20 +298,28 @@ def run_benchmark(events: int, out_dir: Path | str, project_dir: Path | str) -> 
     counts = generate(
         out_dir=generated,
         customers=customers,
-        days=BENCH_DAYS + 1,
+        days=BENCH_DAYS + 2,
         seed=BENCH_SEED,
         start_date=BENCH_START,
     )
     generate_s = time.time() - started
-    last_day = split_last_day(generated, raw_dir)
+    daily_day, refit_day = split_last_days(generated, raw_dir, held_back=2)
     dbt = [str(bin_dir / "dbt"), "--no-use-colors"]
     full = run_measured([*dbt, "build"], env, project_dir, work / "full_build.log")
-    nodes = node_timings(work / "target" / "run_results.json")
     locations = node_locations(work / "target" / "manifest.json")
     stages = [{"name": "generate", "wall_s": round(generate_s, 2), "peak_rss_mb": None}]
-    stages += stage_table(nodes, locations, full.sampler)
-    add_day(generated, raw_dir, last_day)
+    stages += stage_table(
+        node_timings(work / "target" / "run_results.json"), locations, full.sampler
+    )
+    add_day(generated, raw_dir, daily_day)
     incremental = run_measured([*dbt, "build"], env, project_dir, work / "incremental.log")
+    incremental_stages = stage_table(
+        node_timings(work / "target" / "run_results.json"), locations, incremental.sampler
+    )
+    add_day(generated, raw_dir, refit_day)
+    refit = run_measured(
+        [*dbt, "build", "--vars", "{model_refit_days: 0}"], env, project_dir, work / "refit.log"
+    )
     export = run_measured(
         [
             str(bin_dir / "behaviorseg"),
@@ -338,9 +349,13 @@ def run_benchmark(events: int, out_dir: Path | str, project_dir: Path | str) -> 
         "peak_rss_mb": round(max(full.peak_rss_mb, export.peak_rss_mb), 1),
         "incremental_wall_s": round(incremental.wall_s, 2),
         "incremental_share": round(incremental.wall_s / full.wall_s, 3),
+        "incremental_peak_rss_mb": round(incremental.peak_rss_mb, 1),
+        "refit_day_wall_s": round(refit.wall_s, 2),
+        "refit_day_share": round(refit.wall_s / full.wall_s, 3),
         "events_per_second": round(total_events / full.wall_s),
         "generate_wall_s": round(generate_s, 2),
         "stages": stages,
+        "incremental_stages": incremental_stages,
         "machine": machine_facts(),
     }
     write_results(out_dir, results)
@@ -357,23 +372,35 @@ def write_results(out_dir: Path, results: dict[str, object]) -> None:
 
 
 def markdown_table(results: dict[str, object]) -> str:
-    """The stage table and the headline figures in Markdown."""
+    """The stage table (full build and incremental day) and the headline figures in Markdown."""
     machine = results["machine"]
+    incremental = {
+        stage["name"]: stage["wall_s"] for stage in results.get("incremental_stages") or []
+    }
     lines = [
         f"### {results['events']:,} events ({results['customers']:,} customers, 365 days)",
         "",
-        "| stage | wall s | peak RSS MB |",
-        "| --- | ---: | ---: |",
+        "| stage | full build wall s | peak RSS MB | incremental day wall s |",
+        "| --- | ---: | ---: | ---: |",
     ]
     for stage in results["stages"]:
         peak = "-" if stage["peak_rss_mb"] is None else f"{stage['peak_rss_mb']:,.0f}"
-        lines.append(f"| {stage['name']} | {stage['wall_s']:,.1f} | {peak} |")
+        daily = incremental.get(stage["name"])
+        daily_text = "-" if daily is None else f"{daily:,.1f}"
+        lines.append(f"| {stage['name']} | {stage['wall_s']:,.1f} | {peak} | {daily_text} |")
     lines += [
         "",
         f"- full build + exports: **{results['total_wall_s']:,.0f} s**, peak memory "
         f"**{results['peak_rss_mb']:,.0f} MB**, {results['events_per_second']:,} events/s",
         f"- incremental build adding one day: **{results['incremental_wall_s']:,.0f} s** "
         f"({results['incremental_share']:.0%} of the full build)",
+    ]
+    if results.get("refit_day_wall_s") is not None:
+        lines.append(
+            f"- incremental build adding one day on which the fitted models refit: "
+            f"{results['refit_day_wall_s']:,.0f} s ({results['refit_day_share']:.0%})"
+        )
+    lines += [
         f"- machine: {machine['cpus']} CPUs, {machine['memory_gb']} GB, {machine['platform']}, "
         f"Python {machine['python']}, measured {machine['measured_at']}",
         "",

@@ -8,6 +8,7 @@ from behaviorseg.bench import (
     MemorySampler,
     customers_for_events,
     markdown_table,
+    split_last_days,
     stage_of,
     stage_table,
     union_length,
@@ -58,6 +59,9 @@ def test_stage_table_takes_the_peak_memory_inside_each_stage() -> None:
             "events_per_second": 333,
             "incremental_wall_s": 0.5,
             "incremental_share": 0.17,
+            "incremental_stages": [{"name": "staging", "wall_s": 0.2, "peak_rss_mb": 120.0}],
+            "refit_day_wall_s": 1.2,
+            "refit_day_share": 0.4,
             "machine": {
                 "cpus": 2,
                 "memory_gb": 24,
@@ -67,4 +71,17 @@ def test_stage_table_takes_the_peak_memory_inside_each_stage() -> None:
             },
         }
     )
-    assert "| staging | 1.5 | 300 |" in table and "17% of the full build" in table
+    assert "| staging | 1.5 | 300 | 0.2 |" in table and "17% of the full build" in table
+    assert "| orders and customers | 1.0 | 900 | - |" in table
+    assert "refit: 1 s (40%)" in table
+
+
+def test_the_last_two_load_days_are_held_back(tmp_path) -> None:
+    generated, raw = tmp_path / "generated", tmp_path / "raw"
+    for entity in ("web_events", "orders", "_truth"):
+        (generated / entity).mkdir(parents=True)
+        for day in ("2025-01-01", "2025-01-02", "2025-01-03"):
+            (generated / entity / f"{day}.parquet").write_bytes(b"x")
+    assert split_last_days(generated, raw) == ["2025-01-02", "2025-01-03"]
+    assert sorted(p.name for p in raw.glob("*/*")) == ["2025-01-01.parquet"] * 2
+    assert not (raw / "_truth").exists()
