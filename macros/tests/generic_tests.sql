@@ -50,9 +50,9 @@
     instead of re-reading ten million rows every day. `run_column` marks the run that wrote a
     row: `run_marker` 'invocation_id' when it holds the dbt invocation id
     (int_events_sessionised's sessionised_invocation_id), 'loaded_at' when it holds
-    this_run_loaded_at() (the event base models' loaded_at). When the whole table was written
-    in this run (a first or full build), or none of it (`dbt test` on its own), every row is
-    checked.
+    this_run_loaded_at() (the event base models' loaded_at). Every row is checked when the
+    whole table was written in this run (a first or full build) and under `dbt test`; a build
+    that wrote nothing new into the table has nothing new to check.
 -#}
 {% macro written_in_this_run(run_column, run_marker) -%}
     {%- if run_marker == 'invocation_id' -%}
@@ -67,14 +67,13 @@
 {%- endmacro %}
 
 
-{#- True when some but not all rows of the model were written in this run (execute time). -#}
-{% macro written_partly_in_this_run(model, this_run) -%}
-    {%- if not execute -%}{{ return(false) }}{%- endif -%}
-    {%- set counts = run_query(
-        "select sum(case when " ~ this_run ~ " then 1 else 0 end),"
-        ~ " sum(case when " ~ this_run ~ " then 0 else 1 end) from " ~ model
-    ).rows[0] -%}
-    {{ return((counts[0] or 0) > 0 and (counts[1] or 0) > 0) }}
+{#- True when only the rows written in this run need checking (execute time, see above). -#}
+{% macro check_only_this_run(model, this_run) -%}
+    {%- if not execute or flags.WHICH == 'test' -%}{{ return(false) }}{%- endif -%}
+    {%- set earlier_rows = run_query(
+        "select count(*) from " ~ model ~ " where not coalesce(" ~ this_run ~ ", false)"
+    ).columns[0].values()[0] -%}
+    {{ return(earlier_rows > 0) }}
 {%- endmacro %}
 
 
@@ -87,7 +86,7 @@
         run_column='sessionised_invocation_id', run_marker='invocation_id') %}
     {%- set columns = combination_of_columns or [column_name] -%}
     {%- set this_run = written_in_this_run(run_column, run_marker) -%}
-    {%- if not written_partly_in_this_run(model, this_run) %}
+    {%- if not check_only_this_run(model, this_run) %}
     select {{ columns | join(', ') }}, count(*) as occurrences
     from {{ model }}
     where {% for column in columns %}{{ column }} is not null{{ ' and ' if not loop.last }}{% endfor %}
@@ -117,7 +116,7 @@
     select {{ column_name }}
     from {{ model }}
     where {{ column_name }} is null
-    {%- if written_partly_in_this_run(model, this_run) %}
+    {%- if check_only_this_run(model, this_run) %}
         and {{ this_run }}
     {%- endif %}
 {% endtest %}

@@ -14,6 +14,7 @@ equal to a `--full-refresh` of the same files.
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pytest
 from dbt_helpers import DbtProject, make_project, write_entity
@@ -225,3 +226,17 @@ def test_third_load_recuts_only_the_last_sessions(loaded_three_times) -> None:
     # a8 re-opens cA from its last session [a5]; g5 moved from [g7 g5]: cG from g7. The losing
     # re-send of a1 changes nothing.
     assert recut[DAY_3] == {"web:a5", "web:a8", "web:g7", "web:g5"}
+
+
+def test_the_in_this_run_tests_catch_a_duplicated_event(loaded_three_times) -> None:
+    project, _, _, _ = loaded_three_times
+    selection = ("--select", "int_events_sessionised,test_name:unique_in_this_run")
+    assert project.run("test", *selection).ok
+    with duckdb.connect(str(project.warehouse)) as connection:
+        connection.execute(
+            "insert into intermediate.int_events_sessionised "
+            "select * from intermediate.int_events_sessionised where event_key = 'web:a8'"
+        )
+    failed = project.run("test", *selection)
+    assert not failed.ok
+    assert "unique_in_this_run_int_events_sessionised_event_key" in failed.output

@@ -81,7 +81,7 @@ TABLES: dict[str, list[str]] = {
     "main.session_offers": ["idempotency_key"],
 }
 # Values that name the run, not the data.
-RUN_COLUMNS = {"sessionised_invocation_id", "detected_at"}
+RUN_COLUMNS = {"sessionised_invocation_id", "detected_at", "loaded_at"}
 DUCKDB_SELECTION = (
     "+customer_features +raw_row_reconciliation +abandoned_carts +session_offers +int_journey_steps"
 )
