@@ -71,7 +71,6 @@
     `source_file` column does not list yet, sorted. Read when the model runs.
 -#}
 {% macro raw_files_not_in(source_name, table_name, relation) -%}
-    {%- set entity = none -%}
     {%- for node in graph.sources.values()
         if node.source_name == source_name and node.name == table_name -%}
         {%- set entity = node.meta.get('raw_entity') -%}

@@ -25,7 +25,7 @@ with sessionised_events as (
 
 ),
 
-events_in_batch as (
+events_in_batch as {{ not_materialized() }} (
 
     select *
     from sessionised_events
