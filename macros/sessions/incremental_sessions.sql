@@ -16,7 +16,7 @@
             from (
                 select person_id, min(event_at) as recut_from
                 from {{ sessionised }}
-                where sessionised_invocation_id = '{{ invocation_id }}'
+                where {{ sessionised_in_this_run() }}
                 group by person_id
             ) as recut
             where recut.person_id = {{ this }}.{{ person_column }}
@@ -27,7 +27,7 @@
 
 {#- Rows of int_events_sessionised (re)computed in this run: an incremental model's batch. -#}
 {% macro sessionised_in_this_run() -%}
-    sessionised_invocation_id = '{{ invocation_id }}'
+    {{ written_in_this_run('sessionised_invocation_id', 'invocation_id') }}
 {%- endmacro %}
 
 

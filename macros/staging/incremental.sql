@@ -1,11 +1,12 @@
 {#-
-    The arrival-time lower bound of an incremental batch: the target's high-water mark minus
-    `var('late_arrival_days')`, so late and out-of-order arrivals are re-read. Only call it inside
-    `{% if is_incremental() %}`.
+    The lower bound of an insert-only trigger's lookback: the target's high-water mark of
+    `column` minus `var('late_arrival_days')`, so events that arrive late or out of order are
+    looked at again (the triggers' idempotency keys stop them firing twice). Only call it
+    inside `{% if is_incremental() %}`.
 -#}
-{% macro arrival_watermark(arrival_column='arrived_at') -%}
+{% macro arrival_watermark(column) -%}
     (
-        select {{ dateadd_exact('day', -1 * var('late_arrival_days'), 'max(' ~ arrival_column ~ ')') }}
+        select {{ dateadd_exact('day', -1 * var('late_arrival_days'), 'max(' ~ column ~ ')') }}
         from {{ this }}
     )
 {%- endmacro %}

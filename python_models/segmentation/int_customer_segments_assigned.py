@@ -20,7 +20,7 @@ def model(dbt, session):
     features = frame(dbt.ref("customer_features"))
     selection = frame(dbt.ref("int_segment_model_selection"))
     fitted = previous_table(session, dbt.this.schema, "int_segment_centroids")
-    if stored_fit_applies(selection, fitted):
+    if stored_fit_applies(selection, fitted, config.algorithm):
         assignments = assign_with_stored_fit(
             features,
             fitted,

@@ -20,7 +20,7 @@ def model(dbt, session):
     dbt.ref("int_customer_segments_assigned")
     selection = frame(dbt.ref("int_segment_model_selection"))
     fitted = previous_table(session, dbt.this.schema, dbt.this.identifier)
-    if stored_fit_applies(selection, fitted):
+    if stored_fit_applies(selection, fitted, config.algorithm):
         return fitted
     run = run_with_selected_k(
         frame(dbt.ref("customer_features")),

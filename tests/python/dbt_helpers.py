@@ -73,6 +73,23 @@ class DbtProject:
         return self.query(sql).iat[0, 0]
 
 
+# Columns that record which run loaded or computed a row: they differ between an incremental
+# build and a full refresh by design.
+RUN_COLUMNS = ("sessionised_invocation_id", "loaded_at")
+
+
+def table_snapshot(project: DbtProject, tables: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """Each table (name -> key columns) sorted by its keys, without the run columns: what an
+    incremental build and a full refresh must agree on."""
+    frames = {}
+    for table, keys in tables.items():
+        frame = project.query(f"select * from {table}").drop(
+            columns=list(RUN_COLUMNS), errors="ignore"
+        )
+        frames[table] = frame.sort_values(keys).reset_index(drop=True)
+    return frames
+
+
 def make_project(tmp_path: Path) -> DbtProject:
     """A DbtProject with its own empty raw dir and warehouse under tmp_path."""
     raw_dir = tmp_path / "raw"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dbt_helpers import DbtProject, make_project
+from dbt_helpers import DbtProject, make_project, table_snapshot
 
 from behaviorseg.synthetic import generate
 
@@ -41,17 +41,6 @@ def copy_load_days(source: Path, target: Path, first: dt.date, last: dt.date) ->
             shutil.copy2(path, target / path.parent.name / path.name)
             copied += 1
     return copied
-
-
-def snapshot(project: DbtProject) -> dict[str, pd.DataFrame]:
-    frames = {}
-    for table, keys in TABLES.items():
-        # Which run loaded or computed a row differs between the two builds by design.
-        frame = project.query(f"select * from {table}").drop(
-            columns=["sessionised_invocation_id", "loaded_at"], errors="ignore"
-        )
-        frames[table] = frame.sort_values(keys).reset_index(drop=True)
-    return frames
 
 
 def resend_from_first_load(raw_dir: Path, split: dt.date, rows: int = 20) -> dict[str, list]:
@@ -102,9 +91,9 @@ def two_step_then_full(tmp_path_factory: pytest.TempPathFactory):
     resent_ids = resend_from_first_load(project.raw_dir, split)
     project.build()
     assert staged_values(project, resent_ids) == {"/resent", "resent"}
-    incremental = snapshot(project)
+    incremental = table_snapshot(project, TABLES)
     project.build("--full-refresh")
-    full = snapshot(project)
+    full = table_snapshot(project, TABLES)
     return first_sessions, incremental, full
 
 

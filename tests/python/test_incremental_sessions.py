@@ -17,7 +17,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from dbt_helpers import DbtProject, make_project, write_entity
+from dbt_helpers import DbtProject, make_project, table_snapshot, write_entity
 
 COLUMNS = ["event_id", "anonymous_id", "user_id", "event_type", "event_ts", "received_at"]
 DAY_1, DAY_2, DAY_3 = "2025-03-01", "2025-03-02", "2025-03-03"
@@ -113,17 +113,6 @@ COMPARED_TABLES = {
 }
 
 
-def table_snapshot(project: DbtProject) -> dict[str, pd.DataFrame]:
-    """The compared tables without the columns that record which run wrote a row."""
-    frames = {}
-    for table, keys in COMPARED_TABLES.items():
-        frame = project.query(f"select * from {table}").drop(
-            columns=["sessionised_invocation_id", "loaded_at"], errors="ignore"
-        )
-        frames[table] = frame.sort_values(keys).reset_index(drop=True)
-    return frames
-
-
 def recut_in_last_build(project: DbtProject, new_event_key: str) -> set[str]:
     """Event keys int_events_sessionised wrote in the build that first loaded new_event_key."""
     frame = project.query(
@@ -151,9 +140,9 @@ def loaded_three_times(tmp_path_factory: pytest.TempPathFactory):
         project.build()
         if new_key is not None:
             recut[day] = recut_in_last_build(project, new_key)
-    incremental = table_snapshot(project)
+    incremental = table_snapshot(project, COMPARED_TABLES)
     project.build("--full-refresh")
-    return project, recut, incremental, table_snapshot(project)
+    return project, recut, incremental, table_snapshot(project, COMPARED_TABLES)
 
 
 def sessions_by_cookie(project: DbtProject) -> dict[str, list[list[str]]]:

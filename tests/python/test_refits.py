@@ -216,8 +216,11 @@ def test_a_stored_fit_applies_only_to_the_model_selection_it_came_from(fitted) -
     _, state = fitted
     selection = stamped(pd.DataFrame({"k": [4]}), STAMP)
     assert is_usable_state(state)
-    assert stored_fit_applies(selection, state)
+    assert stored_fit_applies(selection, state, "kmeans")
+    assert stored_fit_applies(selection, state, "hierarchical")
+    # DBSCAN labels by density: its fit is never applied by nearest centroid, even unchanged.
+    assert not stored_fit_applies(selection, state, "dbscan")
     refitted = stamped(selection, FitStamp(FIT_DAY + dt.timedelta(days=7), STAMP.fit_settings))
-    assert not stored_fit_applies(refitted, state)
-    assert not stored_fit_applies(selection, state.drop(columns="scaler_std"))
-    assert not stored_fit_applies(selection, None)
+    assert not stored_fit_applies(refitted, state, "kmeans")
+    assert not stored_fit_applies(selection, state.drop(columns="scaler_std"), "kmeans")
+    assert not stored_fit_applies(selection, None, "kmeans")

@@ -58,3 +58,26 @@ def test_new_data_keeps_segment_ids_and_names_on_the_same_people(runs) -> None:
     )
     # Every persona's main segment keeps its id and name, allowing one persona to move.
     assert kept.sum() >= len(first) - 1, pd.concat([first, second], axis=1, keys=["1st", "2nd"])
+
+
+def test_dbscan_refits_on_a_rerun_and_keeps_its_noise_segment(
+    generated_build: DbtProject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # DBSCAN cannot place customers by nearest centroid (its noise and density rule need the
+    # fit), so every run refits it, a re-run on the same data included.
+    work = tmp_path_factory.mktemp("dbscan")
+    project = DbtProject(
+        raw_dir=generated_build.raw_dir, warehouse=work / "warehouse.duckdb", work_dir=work
+    )
+    shutil.copy(generated_build.warehouse, project.warehouse)
+    dbscan = ("--select", "int_segment_model_selection+", "--vars", "{segment_algorithm: dbscan}")
+    project.build(*dbscan)
+    first = project.query(SEGMENT_QUERY)
+    noise = project.query(
+        "select count(*) as customers from main.customer_segments "
+        "where segment_name = 'Unusual Customers'"
+    )
+    assert noise["customers"].iloc[0] > 0
+    rerun = project.build(*dbscan)
+    assert "segmentation not refitted" not in rerun.output
+    pd.testing.assert_frame_equal(project.query(SEGMENT_QUERY), first)

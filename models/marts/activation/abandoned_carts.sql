@@ -58,10 +58,7 @@ cart_adds as (
     from sessionised_events
     where is_cart_add
     {% if is_incremental() %}
-        and event_at >= (
-            select {{ dateadd_exact('day', -1 * var('late_arrival_days'), 'max(last_cart_add_at)') }}
-            from {{ this }}
-        )
+        and event_at >= {{ arrival_watermark('last_cart_add_at') }}
     {% endif %}
 
 ),

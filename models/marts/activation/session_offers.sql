@@ -49,10 +49,7 @@ high_value_views as (
     where is_product_view
         and price >= {{ var('offer_min_product_price') }}
     {% if is_incremental() %}
-        and event_at >= (
-            select {{ dateadd_exact('day', -1 * var('late_arrival_days'), 'max(session_start_at)') }}
-            from {{ this }}
-        )
+        and event_at >= {{ arrival_watermark('session_start_at') }}
     {% endif %}
 
 ),

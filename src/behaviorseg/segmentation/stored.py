@@ -72,11 +72,16 @@ def is_usable_state(state: pd.DataFrame | None) -> bool:
     )
 
 
-def stored_fit_applies(model_selection: pd.DataFrame, state: pd.DataFrame | None) -> bool:
-    """True when the stored fit is the one model selection stands for (same stamp)."""
+def stored_fit_applies(
+    model_selection: pd.DataFrame, state: pd.DataFrame | None, algorithm: str
+) -> bool:
+    """True when customers can be placed with the stored fit: it is the one model selection
+    stands for (same stamp) and the algorithm places by nearest centroid (not DBSCAN, whose
+    noise and density rule need a refit, even on the same data)."""
     selection_stamp = stamp_of(model_selection)
     return (
-        selection_stamp is not None
+        algorithm != "dbscan"
+        and selection_stamp is not None
         and is_usable_state(state)
         and stamp_of(state) == selection_stamp
     )
