@@ -48,6 +48,10 @@ browser:  ## make sure Debian's chromium is there (the report's browser test ren
 		echo "Installing Debian's chromium for the report test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The PII hashing key (HMAC-SHA-256, README "Configuration"). A build without PII_HASH_SALT
+# stops; the demo path alone falls back to this documented demo key (never use it for real data).
+DEMO_PII_HASH_SALT := behaviorseg-demo-key-not-a-secret
+demo: export PII_HASH_SALT ?= $(DEMO_PII_HASH_SALT)
 demo: install generate build quality-docs export report summary  ## the main job: data, build, quality docs, exports, report
 
 generate: install  ## write the demo raw data set to $(RAW_DATA_DIR)
@@ -78,6 +82,7 @@ docs: install  ## dbt docs with lineage (then: .venv/bin/dbt docs serve --port 8
 	$(BIN)/dbt docs generate
 
 EVENTS ?= 1000000
+bench: export PII_HASH_SALT ?= $(DEMO_PII_HASH_SALT)
 bench: install  ## benchmark the pipeline at EVENTS events (data/bench/results.json and .md)
 	$(BIN)/behaviorseg bench --events $(EVENTS) --out $(OUT)/bench
 

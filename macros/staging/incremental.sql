@@ -60,31 +60,10 @@
 {#- `column in ('a', 'b')`, or a false condition for an empty list. -#}
 {% macro file_list_condition(column, files) -%}
     {%- if files -%}
-        {{ column }} in ({% for file in files %}'{{ file | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor %})
+        {{ column }} in ({{ sql_string_literals(files) }})
     {%- else -%}
         1 = 0
     {%- endif -%}
-{%- endmacro %}
-
-
-{#-
-    The raw files of a source's folder (as the raw view names them) that `relation`'s
-    `source_file` column does not list yet, sorted. Read when the model runs.
--#}
-{% macro raw_files_not_in(source_name, table_name, relation) -%}
-    {%- for node in graph.sources.values()
-        if node.source_name == source_name and node.name == table_name -%}
-        {%- set entity = node.meta.get('raw_entity') -%}
-        {%- set found = raw_entity_files(raw_data_dir() ~ '/' ~ entity, source_name ~ '.' ~ table_name) -%}
-        {%- set listed = run_query('select distinct source_file from ' ~ relation) -%}
-        {%- set loaded = listed.columns[0].values() | list -%}
-        {%- set new_files = [] -%}
-        {%- for path in (found['parquet'] + found['csv']) | sort if path not in loaded -%}
-            {%- do new_files.append(path) -%}
-        {%- endfor -%}
-        {{ return(new_files) }}
-    {%- endfor -%}
-    {{ exceptions.raise_compiler_error("raw_files_not_in: no raw source " ~ source_name ~ "." ~ table_name) }}
 {%- endmacro %}
 
 

@@ -60,7 +60,7 @@
 {%- endmacro %}
 
 
-{#- Numeric measure (double). -#}
+{#- Numeric measure (double); not finite (inf, -inf, nan) is null, like unparseable text. -#}
 {% macro to_double(column) -%}
     {{ return(adapter.dispatch('to_double')(column)) }}
 {%- endmacro %}
@@ -70,15 +70,41 @@
 {%- endmacro %}
 
 {% macro duckdb__to_double(column) -%}
-    try_cast({{ clean_text(column) }} as double)
+    case
+        when isfinite(try_cast({{ clean_text(column) }} as double))
+            then try_cast({{ clean_text(column) }} as double)
+    end
 {%- endmacro %}
 
 {#- Spark: Java's parser would also accept a type suffix ('1.5d'); DuckDB does not. -#}
 {% macro spark__to_double(column) -%}
     case
         when not {{ clean_text(column) }} rlike '[dDfF]$'
+            and not {{ is_non_finite(column) }}
             then try_cast({{ clean_text(column) }} as double)
     end
+{%- endmacro %}
+
+
+{#-
+    The value reads as a floating-point number that is not finite: inf, -inf or nan, as CSV
+    text (any spelling both engines read: inf, infinity, nan, any case) or as a Parquet float.
+    False for null and for text that is no number at all.
+-#}
+{% macro is_non_finite(column) -%}
+    {{ return(adapter.dispatch('is_non_finite')(column)) }}
+{%- endmacro %}
+
+{% macro default__is_non_finite(column) -%}
+    coalesce(not isfinite(try_cast({{ clean_text(column) }} as double)), false)
+{%- endmacro %}
+
+{% macro spark__is_non_finite(column) -%}
+    coalesce(
+        isnan(try_cast({{ clean_text(column) }} as double))
+        or abs(try_cast({{ clean_text(column) }} as double)) = cast('Infinity' as double),
+        false
+    )
 {%- endmacro %}
 
 

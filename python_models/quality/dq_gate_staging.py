@@ -3,7 +3,7 @@ Results go to quality.dq_validation_results; a critical failure stops the build 
 intermediate layer."""
 
 from behaviorseg.dbt_bridge import log, settings
-from behaviorseg.quality.gates import run_table_gate, summary
+from behaviorseg.quality.gates import run_table_gate, summary, timestamp_floor_setting
 from behaviorseg.quality.runner import utc_now
 from behaviorseg.quality.suites import staging_targets
 
@@ -14,7 +14,7 @@ def model(dbt, session):
     dbt.ref("stg_web__events")
     dbt.ref("stg_commerce__orders")
     dbt.ref("stg_crm__customers")
-    targets = staging_targets(utc_now())
+    targets = staging_targets(utc_now(), timestamp_floor_setting(options["raw_timestamp_floor"]))
     schema = options["staging_schema"]
     results = run_table_gate(
         session,

@@ -13,6 +13,9 @@ import pandas as pd
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# The PII hashing key every test build uses (PII_HASH_SALT): distinctive, so a test can search
+# every warehouse object, log and artefact for it.
+TEST_PII_KEY = "test-key-7d1f0c9a-not-a-production-secret"
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,9 @@ class DbtProject:
     warehouse: Path
     work_dir: Path
 
-    def run(self, *args: str, extra_env: dict[str, str] | None = None) -> DbtResult:
-        """Run `dbt <args>` with this raw folder and warehouse; never raises."""
+    def run(self, *args: str, extra_env: dict[str, str | None] | None = None) -> DbtResult:
+        """Run `dbt <args>` with this raw folder and warehouse; never raises. ``extra_env``
+        overrides the environment; a None value removes the variable."""
         env = {
             **os.environ,
             "RAW_DATA_DIR": str(self.raw_dir),
@@ -45,8 +49,13 @@ class DbtProject:
             "DBT_LOG_PATH": str(self.work_dir / "logs"),
             "DBT_TARGET_PATH": str(self.work_dir / "target"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            **(extra_env or {}),
+            "PII_HASH_SALT": TEST_PII_KEY,
         }
+        for name, value in (extra_env or {}).items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         completed = subprocess.run(
             [str(DBT_EXECUTABLE), "--no-use-colors", *args],
             cwd=PROJECT_DIR,

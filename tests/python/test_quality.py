@@ -35,7 +35,7 @@ from behaviorseg.quality import (
     volume_bounds,
 )
 from behaviorseg.quality.gates import RAW_FILES_TABLE, raw_gate_results
-from behaviorseg.quality.raw_loads import profile_raw_file, raw_file_profiles
+from behaviorseg.quality.raw_loads import LISTING_TABLE, profile_raw_file, raw_file_profiles
 from behaviorseg.quality.suites import (
     activity_forecasts_suite,
     customer_features_suite,
@@ -486,12 +486,14 @@ def write_files(raw_dir: Path, files: dict[str, pd.DataFrame | bytes]) -> dict[s
     return keys
 
 
-def validate_web_load(raw_dir: Path, **options: object) -> RawLoadValidation:
-    """validate_new_raw_files on the web_events folder with small batches."""
+def validate_web_load(raw_dir: Path, keys: dict[str, str], **options: object) -> RawLoadValidation:
+    """validate_new_raw_files on the listed web_events files (``keys``, as written) with small
+    batches."""
     return validate_new_raw_files(
         duckdb.connect(),
         raw_dir,
         "web_events",
+        files=list(keys.values()),
         reference_time=REFERENCE_TIME,
         rows_per_batch=16,
         run_at=RUN_AT,
@@ -511,7 +513,7 @@ def test_only_the_new_raw_files_are_validated_in_batches(tmp_path: Path) -> None
         },
     )
 
-    load = validate_web_load(tmp_path, already_validated=[keys["2025-10-01.parquet"]])
+    load = validate_web_load(tmp_path, keys, already_validated=[keys["2025-10-01.parquet"]])
 
     assert list(load.files["source_file"]) == [keys["2025-10-02.parquet"], keys["2025-10-03.csv"]]
     assert failed(load.results) == set()
@@ -563,7 +565,7 @@ def test_a_file_without_a_required_column_stops_the_run_naming_file_column_and_r
         },
     )
 
-    load = validate_web_load(tmp_path)
+    load = validate_web_load(tmp_path, keys)
 
     assert failed(load.results) == {
         ("event_ts", "required column", "critical"),
@@ -590,7 +592,7 @@ def test_empty_and_unreadable_files_are_critical(tmp_path: Path) -> None:
         },
     )
 
-    load = validate_web_load(tmp_path)
+    load = validate_web_load(tmp_path, keys)
 
     assert failed(load.results) == {
         ("file", "file is not empty", "critical"),
@@ -610,7 +612,7 @@ def test_a_column_of_the_wrong_type_is_critical(tmp_path: Path) -> None:
     garbage["event_ts"] = "yesterday"
     keys = write_files(tmp_path, {"2025-10-09.csv": garbage})
 
-    load = validate_web_load(tmp_path)
+    load = validate_web_load(tmp_path, keys)
 
     critical_failures = {row for row in failed(load.results) if row[2] == "critical"}
     assert critical_failures == {
@@ -630,9 +632,9 @@ def test_volume_is_compared_with_the_previous_loads(tmp_path: Path) -> None:
     )
 
     load = validate_web_load(
-        tmp_path, already_validated=[keys["2025-10-11.parquet"], keys["2025-10-12.parquet"]]
+        tmp_path, keys, already_validated=[keys["2025-10-11.parquet"], keys["2025-10-12.parquet"]]
     )
-    explicit = validate_web_load(tmp_path, previous_load_row_counts=[1000, 900, 1100])
+    explicit = validate_web_load(tmp_path, keys, previous_load_row_counts=[1000, 900, 1100])
 
     volume_rule = "volume within 0.5-2 x the median of recent loads"
     assert failed(load.results) == {("file", volume_rule, "warning")}
@@ -673,11 +675,22 @@ def test_each_entity_is_compared_with_its_own_earlier_loads(tmp_path: Path) -> N
         f"create table {RAW_FILES_TABLE} (source_file varchar, entity varchar, row_count bigint,"
         " passed boolean, run_id varchar, run_at timestamp)"
     )
+    # This run's listing, as the register_raw_sources hook writes it.
+    connection.execute("create schema raw")
+    connection.execute(
+        f"create table {LISTING_TABLE} (source_file varchar, entity varchar, file_format varchar,"
+        " size_bytes bigint, modified_at timestamp, first_loaded_at timestamp)"
+    )
     for entity, files, rows in (("web_events", web, 40), ("app_events", app, 5)):
         for key in sorted(files.values())[:2]:
             connection.execute(
                 f"insert into {RAW_FILES_TABLE} values (?, ?, ?, true, 'r0', ?)",
                 [key, entity, rows, RUN_AT],
+            )
+        for key in files.values():
+            connection.execute(
+                f"insert into {LISTING_TABLE} values (?, ?, 'parquet', 1, ?, ?)",
+                [key, entity, RUN_AT, RUN_AT],
             )
 
     results, files = raw_gate_results(
@@ -698,6 +711,7 @@ def test_each_entity_is_compared_with_its_own_earlier_loads(tmp_path: Path) -> N
         connection,
         tmp_path,
         "app_events",
+        files=list(app.values()),
         reference_time=REFERENCE_TIME,
         already_validated=[*web.values(), app[1], app[2]],
         run_at=RUN_AT,

@@ -15,7 +15,6 @@ Needs Java 17 and dbt-spark with pyspark (README, "Running on a distributed ware
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -34,6 +33,7 @@ import pandas as pd
 import pytest
 from dbt_helpers import DbtProject
 
+from behaviorseg.pii_key import hmac_hex
 from behaviorseg.synthetic import generate
 
 CUSTOMERS = 150
@@ -80,8 +80,9 @@ TABLES: dict[str, list[str]] = {
     "main.abandoned_carts": ["idempotency_key"],
     "main.session_offers": ["idempotency_key"],
 }
-# Values that name the run, not the data.
-RUN_COLUMNS = {"sessionised_invocation_id", "detected_at", "loaded_at"}
+# Values that name the run, not the data (each engine's build lists the files in its own run:
+# file_loaded_at is that run's start).
+RUN_COLUMNS = {"sessionised_invocation_id", "detected_at", "loaded_at", "file_loaded_at"}
 DUCKDB_SELECTION = (
     "+customer_features +raw_row_reconciliation +abandoned_carts +session_offers +int_journey_steps"
 )
@@ -165,8 +166,8 @@ def run_spark_sql(warehouse: Path, statements: list[str]) -> None:
 
 
 def erasure_hash(customer_id: str) -> str:
-    """The salted SHA-256 the erasure list keeps (macro erasure_hash)."""
-    return hashlib.sha256((PII_SALT + customer_id).encode()).hexdigest()
+    """The HMAC-SHA-256 the erasure list keeps (macro erasure_hash)."""
+    return hmac_hex(PII_SALT.encode(), customer_id)
 
 
 def make_raw_data(raw_dir: Path) -> None:

@@ -10,7 +10,8 @@
 {#
     Nothing lost: per raw entity, the rows read from the files (counted straight from the raw
     view, independently of staging) against where they went. The test on this model asserts
-    rows_in = rows_staged + rows_duplicate + rows_quarantined.
+    rows_in = rows_staged + rows_duplicate + rows_quarantined. rows_with_nulled_values counts
+    the staged rows that lost an unusable optional value (base models' nulled_values).
 #}
 
 with quarantined as (
@@ -33,7 +34,11 @@ counts_{{ entity.source }}_{{ entity.table }} as (
         (
             select count(*) from quarantined
             where source_name = '{{ entity.source }}.{{ entity.table }}'
-        ) as rows_quarantined
+        ) as rows_quarantined,
+        (
+            select count(*) from {{ ref(entity.base) }}
+            where quarantine_reason is null and dedupe_rank = 1 and nulled_values is not null
+        ) as rows_with_nulled_values
 
 ),
 
@@ -47,6 +52,7 @@ final as (
         rows_staged,
         rows_duplicate,
         rows_quarantined,
+        rows_with_nulled_values,
         rows_in = rows_staged + rows_duplicate + rows_quarantined as is_reconciled
     from counts_{{ entity.source }}_{{ entity.table }}
     {% if not loop.last %}union all{% endif %}

@@ -1,3 +1,6 @@
+{#- Stop here, naming the cause, when most of the entity's raw rows were quarantined. -#}
+{{ stop_when_mostly_quarantined(ref('base_commerce__order_items'), 'commerce.order_items') }}
+
 with validated_order_items as (
 
     select * from {{ ref('base_commerce__order_items') }}

@@ -1,3 +1,6 @@
+{#- Stop here, naming the cause, when most of the entity's raw rows were quarantined. -#}
+{{ stop_when_mostly_quarantined(ref('base_crm__customers'), 'crm.customers') }}
+
 with validated_customers as (
 
     select * from {{ ref('base_crm__customers') }}

@@ -1,3 +1,6 @@
+{#- Stop here, naming the cause, when most of the entity's raw rows were quarantined. -#}
+{{ stop_when_mostly_quarantined(ref('base_experiments__assignments'), 'experiments.assignments') }}
+
 with validated_assignments as (
 
     select * from {{ ref('base_experiments__assignments') }}

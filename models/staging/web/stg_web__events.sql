@@ -1,3 +1,6 @@
+{#- Stop here, naming the cause, when most of the entity's raw rows were quarantined. -#}
+{{ stop_when_mostly_quarantined(ref('base_web__events'), 'web.events') }}
+
 with validated_events as (
 
     select * from {{ ref('base_web__events') }}

@@ -6,7 +6,7 @@
 - runner: :func:`validate_batches` validates frames batch by batch and returns the tidy results
   frame (:data:`RESULT_COLUMNS`); :func:`raise_on_critical` stops the run;
 - DuckDB: :func:`validate_targets` (tables, missing ones skipped) and
-  :func:`validate_new_raw_files` (only the new files of a raw entity folder: per-file contract
+  :func:`validate_new_raw_files` (only the new files of a raw entity's listing: per-file contract
   on file profiles, row-level quality on the rows), streaming Arrow batches into GX's pandas
   datasource (its SQL datasource does not work on DuckDB);
 - :func:`build_data_docs` renders results as a static HTML site.
@@ -27,10 +27,11 @@ from behaviorseg.quality.checks import (
 )
 from behaviorseg.quality.data_docs import build_data_docs
 from behaviorseg.quality.raw_loads import (
+    RawFile,
     RawLoadValidation,
+    listed_raw_files,
     load_row_counts,
     new_raw_files,
-    raw_entity_files,
     raw_file_profiles,
     validate_new_raw_files,
     validated_files,
@@ -72,6 +73,7 @@ __all__ = [
     "Combination",
     "CriticalQualityError",
     "RawEntityContract",
+    "RawFile",
     "RawLoadValidation",
     "Severity",
     "SuiteTarget",
@@ -82,13 +84,13 @@ __all__ = [
     "critical",
     "critical_failures",
     "frames_from_query",
+    "listed_raw_files",
     "load_row_counts",
     "mart_targets",
     "new_raw_files",
     "new_run_id",
     "prepare_raw_batch",
     "raise_on_critical",
-    "raw_entity_files",
     "raw_file_profiles",
     "raw_file_suite",
     "raw_suite",

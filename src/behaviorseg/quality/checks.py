@@ -25,8 +25,9 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 
 from behaviorseg.quality.gx_context import gx, shared_context
 
-TIMESTAMP_FLOOR = dt.datetime(2000, 1, 1)
-"""Earliest plausible timestamp (the staging layer's ``raw_timestamp_floor``), naive UTC."""
+TIMESTAMP_FLOOR = dt.datetime(1900, 1, 1)
+"""Earliest plausible timestamp: the default of the dbt var ``raw_timestamp_floor`` (the gates
+receive the var's value through their meta), naive UTC."""
 
 SOURCE_FILE_COLUMN = "source_file"
 """When a validated frame has this column, failing rows are traced back to their files."""

@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from behaviorseg.quality.raw_loads import validate_new_raw_files
-from behaviorseg.quality.raw_suites import RAW_CONTRACTS
+from behaviorseg.quality.checks import TIMESTAMP_FLOOR
+from behaviorseg.quality.raw_loads import listed_raw_files, validate_new_raw_files
+from behaviorseg.quality.raw_suites import DEFAULT_MAX_FUTURE_MINUTES, RAW_CONTRACTS
 from behaviorseg.quality.runner import RESULT_COLUMNS, new_run_id, raise_on_critical, utc_now
 from behaviorseg.quality.sources import validate_targets
 from behaviorseg.quality.suites import SuiteTarget
@@ -72,14 +73,15 @@ def log_results(
 
 def validated_raw_files(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Raw files that passed a previous run's contract checks (not validated again), with their
-    entity and row count, by file name: each entity's load history."""
+    entity and row count, in the order they were validated (their load order): each entity's
+    load history."""
     return connection.sql(
         f"""
         select entity, source_file, max(row_count) as row_count
         from {RAW_FILES_TABLE}
         where passed
         group by entity, source_file
-        order by entity, source_file
+        order by entity, min(run_at), source_file
         """
     ).df()
 
@@ -93,10 +95,13 @@ def raw_gate_results(
     run_at: dt.datetime,
     entities: Iterable[str] = tuple(RAW_CONTRACTS),
     max_rows: int | None = DEFAULT_MAX_ROWS,
+    max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES,
+    timestamp_floor: dt.datetime = TIMESTAMP_FLOOR,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate the new load of every raw entity: (results, files validated).
 
-    Each entity's new files are compared with that entity's own earlier loads: their row
+    The files are this run's listing (``raw.raw_files``, written by the register_raw_sources
+    hook). Each entity's new files are compared with that entity's own earlier loads: their row
     counts come from the validated-files log, so no earlier file is read again.
     """
     validated = validated_raw_files(connection)
@@ -107,7 +112,10 @@ def raw_gate_results(
             connection,
             raw_dir,
             entity,
+            files=listed_raw_files(connection, entity),
             reference_time=reference_time,
+            max_future_minutes=max_future_minutes,
+            timestamp_floor=timestamp_floor,
             already_validated=history["source_file"].tolist(),
             previous_load_row_counts=[int(count) for count in history["row_count"].dropna()],
             run_id=run_id,
@@ -127,6 +135,8 @@ def run_raw_gate(
     *,
     reference_time: dt.datetime | None = None,
     max_rows: int | None = DEFAULT_MAX_ROWS,
+    max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES,
+    timestamp_floor: dt.datetime = TIMESTAMP_FLOOR,
 ) -> pd.DataFrame:
     """The raw gate: validate, log results and files, then raise on a critical failure."""
     run_id, run_at = run_identity()
@@ -137,6 +147,8 @@ def run_raw_gate(
         run_id=run_id,
         run_at=run_at,
         max_rows=max_rows,
+        max_future_minutes=max_future_minutes,
+        timestamp_floor=timestamp_floor,
     )
     logged = log_results(connection, "raw", results)
     append_frame(connection, RAW_FILES_TABLE, files, LOGGED_FILE_COLUMNS)
@@ -160,6 +172,14 @@ def run_table_gate(
     logged = log_results(connection, gate, results)
     raise_on_critical(results)
     return logged
+
+
+def timestamp_floor_setting(value: object) -> dt.datetime:
+    """var raw_timestamp_floor as the gates receive it (text, 'YYYY-MM-DD[ HH:MM:SS]'); the
+    default floor when unset."""
+    if value is None or str(value).strip() == "":
+        return TIMESTAMP_FLOOR
+    return dt.datetime.fromisoformat(str(value).strip())
 
 
 def summary(results: pd.DataFrame) -> str:

@@ -1,8 +1,12 @@
 """Validate the new load of a raw entity folder: only files not validated before, in batches.
 
-``<raw dir>/<entity>/*.parquet|*.csv|*.csv.gz``: the files not in ``already_validated`` form the
-new load. Each is profiled by DuckDB (readable? rows, columns, parse rates of required typed
-columns - one small query per file, nothing loaded) and the profiles, one row per file, are
+The files of an entity are the ones the ``register_raw_sources`` hook listed for this run
+(``raw.raw_files``: the project's one listing rule, with each file's first load from the durable
+load log); the gate reads that listing (:func:`listed_raw_files`) instead of globbing again.
+The files not in ``already_validated`` form the new load. Each is profiled by DuckDB (readable?
+rows, columns, parse rates of required typed columns, the share of each timestamp column lying
+in the future of its arrival - one small query per file, nothing loaded) and the profiles, one
+row per file, are
 validated with the per-file contract suite; the rows of all readable new files are then streamed
 in bounded batches (Arrow -> pandas, ``source_file`` kept) through the row-level suite. So the
 cost grows with rows, not with files: a first run over a year of daily files is two suites, not
@@ -25,11 +29,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from behaviorseg.quality.checks import SOURCE_FILE_COLUMN
+from behaviorseg.quality.checks import SOURCE_FILE_COLUMN, TIMESTAMP_FLOOR
 from behaviorseg.quality.raw_suites import (
+    DEFAULT_MAX_FUTURE_MINUTES,
     RAW_CONTRACTS,
     VOLUME_HISTORY_WINDOW,
     file_profile_columns,
+    future_rate_column,
     has_column_flag,
     parse_rate_column,
     prepare_raw_batch,
@@ -54,8 +60,19 @@ from behaviorseg.quality.sources import (
     sampled_sql,
 )
 
-RAW_FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+LISTING_TABLE = "raw.raw_files"
 FILE_COLUMNS = ("entity", "run_id", "run_at", "passed")
+# The collector's receive time: a row's arrival when present (else its file's first load).
+RECEIVED_AT_COLUMN = "received_at"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A raw file as this run's listing names it, with the start of the run that first loaded
+    it (None when unknown: its rows' arrival is then their ``received_at`` only)."""
+
+    path: str
+    first_loaded_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -68,29 +85,36 @@ class RawLoadValidation:
     files: pd.DataFrame
 
 
-def raw_entity_files(raw_dir: Path | str, entity: str) -> list[Path]:
-    """``<raw_dir>/<entity>/*.parquet|*.csv|*.csv.gz``, sorted by name."""
-    folder = Path(raw_dir) / entity
-    if not folder.is_dir():
-        return []
-    return sorted(
-        path
-        for path in folder.iterdir()
-        if path.is_file() and path.name.lower().endswith(RAW_FILE_SUFFIXES)
-    )
+def as_raw_file(file: RawFile | Path | str) -> RawFile:
+    """A RawFile from a RawFile or a path (first load unknown)."""
+    return file if isinstance(file, RawFile) else RawFile(file_key(file))
 
 
-def file_key(path: Path | str) -> str:
+def listed_raw_files(connection: duckdb.DuckDBPyConnection, entity: str) -> list[RawFile]:
+    """The entity's files in this run's listing (``raw.raw_files``, written by the
+    ``register_raw_sources`` hook with the listing rule of macros/raw/raw_file_loads.sql), in
+    load order: first loaded, then modified, then by name."""
+    rows = connection.execute(
+        f"select source_file, first_loaded_at from {LISTING_TABLE} where entity = ?"
+        " order by first_loaded_at, modified_at, source_file",
+        [entity],
+    ).fetchall()
+    return [RawFile(path, loaded_at) for path, loaded_at in rows]
+
+
+def file_key(path: RawFile | Path | str) -> str:
     """How a raw file is named in results and in the validated-files list."""
+    if isinstance(path, RawFile):
+        return path.path
     return Path(path).as_posix()
 
 
 def new_raw_files(
-    raw_dir: Path | str, entity: str, already_validated: Iterable[str] = ()
-) -> list[Path]:
-    """Files of the entity folder not validated before (the new load)."""
+    files: Iterable[RawFile | Path | str], already_validated: Iterable[str] = ()
+) -> list[RawFile]:
+    """The listed files not validated before (the new load), in listing order."""
     done = {file_key(path) for path in already_validated}
-    return [path for path in raw_entity_files(raw_dir, entity) if file_key(path) not in done]
+    return [as_raw_file(file) for file in files if file_key(file) not in done]
 
 
 def is_parquet(path: Path | str) -> bool:
@@ -98,18 +122,30 @@ def is_parquet(path: Path | str) -> bool:
     return str(path).lower().endswith(".parquet")
 
 
-def raw_files_relation_sql(paths: Sequence[Path], *, with_file_name: bool = False) -> str:
+def raw_files_relation_sql(
+    paths: Sequence[RawFile | Path | str], *, with_file_name: bool = False
+) -> str:
     """The table function reading raw files of one format (CSV values read as text)."""
     listed = "[" + ", ".join(quote_literal(file_key(path)) for path in paths) + "]"
     options = ", union_by_name = true" + (", filename = true" if with_file_name else "")
-    if is_parquet(paths[0]):
+    if is_parquet(file_key(paths[0])):
         return f"read_parquet({listed}{options})"
     return f"read_csv({listed}, all_varchar = true, header = true{options})"
 
 
+def cleaned_text_sql(column: str) -> str:
+    """A raw value as staging reads it: trimmed text, empty as null."""
+    return f"nullif(trim(cast({quote_identifier(column)} as varchar)), '')"
+
+
+def utc_timestamp_sql(column: str) -> str:
+    """A raw timestamp value as staging parses it: any UTC offset to naive UTC, else null."""
+    return f"timezone('UTC', try_cast({cleaned_text_sql(column)} as timestamptz))"
+
+
 def parse_rate_sql(column: str, kind: str) -> str:
     """Share of the column's non-empty values that parse as ``kind``, as staging parses them."""
-    text = f"nullif(trim(cast({quote_identifier(column)} as varchar)), '')"
+    text = cleaned_text_sql(column)
     parsed = {
         "timestamp": f"try_cast({text} as timestamptz)",
         "number": f"try_cast({text} as double)",
@@ -120,37 +156,99 @@ def parse_rate_sql(column: str, kind: str) -> str:
     return f"cast(count({parsed}) as double) / nullif(count({text}), 0)"
 
 
-def profile_raw_file(connection: duckdb.DuckDBPyConnection, path: Path, entity: str) -> dict:
-    """One file's profile row: readable, row count, required columns present, parse rates."""
+def arrival_sql(column: str, available: set[str]) -> str:
+    """When a row's ``column`` value arrived, as staging judges it: ``received_at`` when the
+    file has it (for any other column), else the first load of the file (``loads.loaded_at``)."""
+    if column != RECEIVED_AT_COLUMN and RECEIVED_AT_COLUMN in available:
+        return f"coalesce({utc_timestamp_sql(RECEIVED_AT_COLUMN)}, loads.loaded_at)"
+    return "loads.loaded_at"
+
+
+def future_rate_sql(column: str, available: set[str], max_future_minutes: int) -> str:
+    """Share of the column's parsed timestamps more than ``max_future_minutes`` after their
+    arrival (a wrong clock when most of a file is so)."""
+    parsed = utc_timestamp_sql(column)
+    limit = f"{arrival_sql(column, available)} + interval '{int(max_future_minutes)} minutes'"
+    return (
+        f"cast(count(case when {parsed} > {limit} then 1 end) as double)"
+        f" / nullif(count({parsed}), 0)"
+    )
+
+
+def measured_columns(entity: str, available: set[str]) -> tuple[list[str], list[str]]:
+    """(required typed columns to parse, timestamp columns to date) the files have."""
     contract = RAW_CONTRACTS[entity]
     typed = typed_required_columns(contract)
+    return (
+        [column for column in typed if column in available],
+        [column for column in contract.timestamp_columns if column in available],
+    )
+
+
+def measure_sql(
+    entity: str, parsed: list[str], dated: list[str], available: set[str], minutes: int
+) -> list[str]:
+    """The aggregates of one profile row after count(*): parse rates, then future rates."""
+    typed = typed_required_columns(RAW_CONTRACTS[entity])
+    return [
+        *(parse_rate_sql(column, typed[column]) for column in parsed),
+        *(future_rate_sql(column, available, minutes) for column in dated),
+    ]
+
+
+def loaded_at_literal(file: RawFile) -> str:
+    """The file's first load as a SQL timestamp literal (null when unknown)."""
+    if file.first_loaded_at is None:
+        return "cast(null as timestamp)"
+    return f"cast({quote_literal(file.first_loaded_at.isoformat(sep=' '))} as timestamp)"
+
+
+def profile_raw_file(
+    connection: duckdb.DuckDBPyConnection,
+    path: RawFile | Path | str,
+    entity: str,
+    max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES,
+) -> dict:
+    """One file's profile row: readable, row count, required columns present, parse rates,
+    future rates."""
+    file = as_raw_file(path)
+    contract = RAW_CONTRACTS[entity]
     profile: dict[str, Any] = dict.fromkeys(file_profile_columns(entity))
-    profile.update({SOURCE_FILE_COLUMN: file_key(path), "is_readable": False})
-    relation_sql = raw_files_relation_sql([path])
+    profile.update({SOURCE_FILE_COLUMN: file.path, "is_readable": False})
+    relation_sql = raw_files_relation_sql([file])
     try:
         available = set(relation_columns(connection, relation_sql))
-        measured = [column for column in typed if column in available]
-        selects = ["count(*)", *(parse_rate_sql(column, typed[column]) for column in measured)]
-        row = connection.sql(f"select {', '.join(selects)} from {relation_sql}").fetchall()[0]
+        parsed, dated = measured_columns(entity, available)
+        selects = ["count(*)", *measure_sql(entity, parsed, dated, available, max_future_minutes)]
+        row = connection.sql(
+            f"select {', '.join(selects)} from {relation_sql} as file_rows,"
+            f" (select {loaded_at_literal(file)} as loaded_at) as loads"
+        ).fetchall()[0]
     except duckdb.Error:
         return profile
     profile.update({"is_readable": True, "row_count": row[0] if row else 0})
     for column in contract.required_columns:
         profile[has_column_flag(column)] = column in available
-    for column, rate in zip(measured, (row or ())[1:], strict=False):
+    rates = list((row or ())[1:])
+    for column, rate in zip(parsed, rates[: len(parsed)], strict=False):
         profile[parse_rate_column(column)] = rate
+    for column, rate in zip(dated, rates[len(parsed) :], strict=False):
+        profile[future_rate_column(column)] = rate
     return profile
 
 
 def parquet_file_profiles(
-    connection: duckdb.DuckDBPyConnection, paths: Sequence[Path], entity: str
+    connection: duckdb.DuckDBPyConnection,
+    paths: Sequence[RawFile | Path | str],
+    entity: str,
+    max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES,
 ) -> list[dict]:
     """The profiles of :func:`profile_raw_file` for many Parquet files in two scans (their
     schemas, then one grouped query), so a year of daily files costs one read, not hundreds of
     small queries. Raises ``duckdb.Error`` when any file cannot be read."""
     contract = RAW_CONTRACTS[entity]
-    typed = typed_required_columns(contract)
-    keys = [file_key(path) for path in paths]
+    files = [as_raw_file(path) for path in paths]
+    keys = [file.path for file in files]
     listed = "[" + ", ".join(quote_literal(key) for key in keys) + "]"
     columns_by_file: dict[str, set[str]] = {key: set() for key in keys}
     for file_name, column in connection.sql(
@@ -158,59 +256,77 @@ def parquet_file_profiles(
     ).fetchall():
         columns_by_file[file_key(file_name)].add(column)
     available = set().union(*columns_by_file.values())
-    measured = [column for column in typed if column in available]
+    parsed, dated = measured_columns(entity, available)
     selects = [
         "filename",
         "count(*)",
-        *(parse_rate_sql(column, typed[column]) for column in measured),
+        *measure_sql(entity, parsed, dated, available, max_future_minutes),
     ]
-    relation_sql = raw_files_relation_sql(paths, with_file_name=True)
-    rows = connection.sql(f"select {', '.join(selects)} from {relation_sql} group by all")
+    relation_sql = raw_files_relation_sql(files, with_file_name=True)
+    loads = ", ".join(f"({quote_literal(file.path)}, {loaded_at_literal(file)})" for file in files)
+    rows = connection.sql(
+        f"select {', '.join(selects)} from {relation_sql} as file_rows"
+        f" left join (values {loads}) as loads(load_file, loaded_at)"
+        " on loads.load_file = file_rows.filename group by filename"
+    )
+    measured = len(parsed) + len(dated)
     measured_by_file = {file_key(row[0]): row[1:] for row in rows.fetchall()}
     profiles = []
     for key in keys:
         present = columns_by_file[key]
-        row = measured_by_file.get(key, (0, *([None] * len(measured))))
+        row = measured_by_file.get(key, (0, *([None] * measured)))
         profile: dict[str, Any] = dict.fromkeys(file_profile_columns(entity))
         profile.update({SOURCE_FILE_COLUMN: key, "is_readable": True, "row_count": row[0]})
         for column in contract.required_columns:
             profile[has_column_flag(column)] = column in present
-        for column, rate in zip(measured, row[1:], strict=True):
+        rates = list(row[1:])
+        for column, rate in zip(parsed, rates[: len(parsed)], strict=True):
             profile[parse_rate_column(column)] = rate if column in present else None
+        for column, rate in zip(dated, rates[len(parsed) :], strict=True):
+            profile[future_rate_column(column)] = rate if column in present else None
         profiles.append(profile)
     return profiles
 
 
 def raw_file_profiles(
-    connection: duckdb.DuckDBPyConnection, paths: Sequence[Path], entity: str
+    connection: duckdb.DuckDBPyConnection,
+    paths: Sequence[RawFile | Path | str],
+    entity: str,
+    max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES,
 ) -> pd.DataFrame:
     """One profile row per file (see :func:`profile_raw_file`). Parquet files are profiled
     together (:func:`parquet_file_profiles`); when that fails (a file is unreadable or types
     clash between files), and for CSV files, one file at a time, so the error names the file."""
-    parquet = [path for path in paths if is_parquet(path)]
+    files = [as_raw_file(path) for path in paths]
+    parquet = [file for file in files if is_parquet(file.path)]
     by_file: dict[str, dict] = {}
     if parquet:
         try:
             by_file = {
                 profile[SOURCE_FILE_COLUMN]: profile
-                for profile in parquet_file_profiles(connection, parquet, entity)
+                for profile in parquet_file_profiles(
+                    connection, parquet, entity, max_future_minutes
+                )
             }
         except duckdb.Error:
             by_file = {}
     profiles = pd.DataFrame(
         [
-            by_file.get(file_key(path)) or profile_raw_file(connection, path, entity)
-            for path in paths
+            by_file.get(file.path) or profile_raw_file(connection, file, entity, max_future_minutes)
+            for file in files
         ],
         columns=file_profile_columns(entity),
     )
-    numeric = ["row_count", *(c for c in profiles.columns if c.endswith("__parse_rate"))]
+    numeric = [
+        "row_count",
+        *(c for c in profiles.columns if c.endswith(("__parse_rate", "__future_rate"))),
+    ]
     return profiles.astype({column: "float64" for column in numeric})
 
 
 def raw_load_batches(
     connection: duckdb.DuckDBPyConnection,
-    paths: Sequence[Path],
+    paths: Sequence[RawFile | Path | str],
     entity: str,
     rows_per_batch: int = DEFAULT_ROWS_PER_BATCH,
     max_rows: int | None = None,
@@ -220,8 +336,8 @@ def raw_load_batches(
     With ``max_rows``, a fixed-seed sample of at most that many rows per format."""
     wanted = RAW_CONTRACTS[entity].contract_columns
     for group in (
-        [path for path in paths if is_parquet(path)],
-        [path for path in paths if not is_parquet(path)],
+        [path for path in paths if is_parquet(file_key(path))],
+        [path for path in paths if not is_parquet(file_key(path))],
     ):
         if not group:
             continue
@@ -234,7 +350,9 @@ def raw_load_batches(
             yield prepare_raw_batch(frame, entity)
 
 
-def row_counts_of(connection: duckdb.DuckDBPyConnection, paths: Iterable[Path]) -> list[int]:
+def row_counts_of(
+    connection: duckdb.DuckDBPyConnection, paths: Iterable[RawFile | Path | str]
+) -> list[int]:
     """Row counts of readable files (unreadable ones are left out)."""
     counts = []
     for path in paths:
@@ -251,43 +369,52 @@ def validate_new_raw_files(
     raw_dir: Path | str,
     entity: str,
     *,
+    files: Sequence[RawFile | Path | str],
     reference_time: dt.datetime,
     already_validated: Iterable[str] = (),
     previous_load_row_counts: Sequence[int] | None = None,
+    max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES,
+    timestamp_floor: dt.datetime = TIMESTAMP_FLOOR,
     run_id: str | None = None,
     run_at: dt.datetime | None = None,
     rows_per_batch: int = DEFAULT_ROWS_PER_BATCH,
     max_rows: int | None = None,
 ) -> RawLoadValidation:
-    """Validate the files of ``<raw_dir>/<entity>/`` not in ``already_validated``.
+    """Validate the entity's listed ``files`` (``<raw_dir>/<entity>/``, in load order; the gate
+    passes :func:`listed_raw_files`) that are not in ``already_validated``.
 
     Each file's volume is compared with ``previous_load_row_counts`` (oldest first); when None,
-    with the row counts of the last validated files still on disk. Every file gets the per-file
-    contract checks; the row-level checks run on all rows of the load, or on a fixed-seed sample
-    of ``max_rows`` rows when given (their results are then rates over the sample).
+    with the row counts of the last validated files still on disk (``already_validated`` in
+    load order). Every file gets the per-file contract checks; the row-level checks run on all
+    rows of the load, or on a fixed-seed sample of ``max_rows`` rows when given (their results
+    are then rates over the sample).
     """
     run_at = utc_now() if run_at is None else run_at
     run_id = new_run_id(run_at) if run_id is None else run_id
     already_validated = [file_key(path) for path in already_validated]
-    paths = new_raw_files(raw_dir, entity, already_validated)
+    paths = new_raw_files(files, already_validated)
     folder = file_key(Path(raw_dir) / entity)
     if previous_load_row_counts is None:
         # This entity's own files only: another entity's volumes say nothing about this one.
         own = [path for path in already_validated if path.startswith(folder + "/")]
-        recent = sorted(own)[-VOLUME_HISTORY_WINDOW:]
-        previous_load_row_counts = row_counts_of(connection, map(Path, recent))
+        recent = own[-VOLUME_HISTORY_WINDOW:]
+        previous_load_row_counts = row_counts_of(connection, recent)
     if not paths:
         return RawLoadValidation(results_frame([]), file_frame(pd.DataFrame(), entity))
-    profiles = raw_file_profiles(connection, paths, entity)
+    profiles = raw_file_profiles(connection, paths, entity, max_future_minutes)
     file_results = validate_batches(
-        raw_file_suite(entity, previous_load_row_counts=previous_load_row_counts),
+        raw_file_suite(
+            entity,
+            previous_load_row_counts=previous_load_row_counts,
+            max_future_minutes=max_future_minutes,
+        ),
         [profiles],
         data_asset=folder,
         run_id=run_id,
         run_at=run_at,
     )
     readable = [path for path, ok in zip(paths, profiles["is_readable"], strict=True) if ok]
-    row_suite = raw_suite(entity, reference_time=reference_time)
+    row_suite = raw_suite(entity, reference_time=reference_time, timestamp_floor=timestamp_floor)
     if readable:
         row_results = validate_batches(
             row_suite,
@@ -305,14 +432,14 @@ def validate_new_raw_files(
             run_at=run_at,
         )
     rejected = rejected_files(file_results)
-    files = profiles.assign(
+    validated = profiles.assign(
         entity=entity,
         run_id=run_id,
         run_at=run_at,
         passed=~profiles[SOURCE_FILE_COLUMN].isin(rejected),
     )
     results = pd.concat([file_results, row_results], ignore_index=True)
-    return RawLoadValidation(results=results, files=file_frame(files, entity))
+    return RawLoadValidation(results=results, files=file_frame(validated, entity))
 
 
 def file_frame(files: pd.DataFrame, entity: str) -> pd.DataFrame:
@@ -333,6 +460,7 @@ def validated_files(files: pd.DataFrame) -> set[str]:
 
 
 def load_row_counts(files: pd.DataFrame) -> list[int]:
-    """Row counts of files that passed, oldest (by name) first: the next load's volume history."""
-    passed = files[files["passed"].fillna(False).astype(bool)].sort_values(SOURCE_FILE_COLUMN)
+    """Row counts of files that passed, in the frame's (load) order: the next load's volume
+    history."""
+    passed = files[files["passed"].fillna(False).astype(bool)]
     return [int(count) for count in passed["row_count"].dropna()]

@@ -3,8 +3,10 @@
 - ``raw__<entity>__files`` (the contract, per file): validated on a frame with one row per file
   of the new load (:func:`file_profile_columns`, built by DuckDB): the file is readable and not
   empty, every required column is present, required timestamp and amount columns mostly parse
-  (else the column has the wrong type) - all ``critical`` -, and the file's row count is within
-  a band of the median of previous loads (``warning``). Failing files are named in the results.
+  (else the column has the wrong type), no timestamp column lies mostly in the future of its
+  arrival (a wrong clock on a whole export) - all ``critical`` -, and the file's row count is
+  within a band of the median of previous loads (``warning``). Failing files are named in the
+  results.
 - ``raw__<entity>`` (quality, per row): validated on the rows of the new load in batches. Raw
   data arrives messy by design (about 0.1 % of rows are malformed and quarantined by staging,
   events are re-sent, codes come in any case), so these are ``warning`` with ``mostly``
@@ -42,6 +44,11 @@ REQUIRED_NOT_NULL_MOSTLY = 0.99
 VALUE_SET_MOSTLY = 0.99
 PARSEABLE_MOSTLY = 0.99
 WRONG_TYPE_MIN_PARSE_RATE = 0.5
+# "Most of a file" in the future of its arrival: a wrong clock on the whole export, not a few
+# devices (those rows are quarantined one by one in staging).
+WRONG_CLOCK_MAX_FUTURE_RATE = 0.5
+# The default of the dbt var raw_max_future_minutes (the gate gets the var's value).
+DEFAULT_MAX_FUTURE_MINUTES = 900
 TIMESTAMP_RANGE_MOSTLY = 0.999
 ID_UNIQUENESS_MIN_RATE = 0.95
 VOLUME_HISTORY_WINDOW = 28
@@ -256,6 +263,12 @@ def typed_required_columns(contract: RawEntityContract) -> dict[str, str]:
     return {column: kinds[column] for column in contract.required_columns if column in kinds}
 
 
+def future_rate_column(column: str) -> str:
+    """File-profile column: share of the parsed values of ``column`` more than the allowed
+    minutes after their arrival (``received_at``, else the file's first load)."""
+    return f"{column}__future_rate"
+
+
 def file_profile_columns(entity: str) -> list[str]:
     """Columns of the file-profile frame the per-file suite runs on (one row per file)."""
     contract = RAW_CONTRACTS[entity]
@@ -265,14 +278,19 @@ def file_profile_columns(entity: str) -> list[str]:
         "row_count",
         *(has_column_flag(column) for column in contract.required_columns),
         *(parse_rate_column(column) for column in typed_required_columns(contract)),
+        *(future_rate_column(column) for column in contract.timestamp_columns),
     ]
 
 
 def raw_file_suite(
-    entity: str, *, previous_load_row_counts: Sequence[int] = ()
+    entity: str,
+    *,
+    previous_load_row_counts: Sequence[int] = (),
+    max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES,
 ) -> gx.ExpectationSuite:
     """Per-file contract suite: readable, not empty, required columns present and of the right
-    type (critical); row count in line with recent loads (warning, only with history)."""
+    type, timestamps not mostly in the future (critical); row count in line with recent loads
+    (warning, only with history)."""
     contract = RAW_CONTRACTS[entity]
     checks = [
         critical(
@@ -302,6 +320,17 @@ def raw_file_suite(
                 f"is a {kind}: at least {WRONG_TYPE_MIN_PARSE_RATE:.0%} of values parse",
                 gx.expectations.ExpectColumnValuesToBeBetween(
                     column=parse_rate_column(column), min_value=WRONG_TYPE_MIN_PARSE_RATE
+                ),
+                column=column,
+            )
+        )
+    for column in contract.timestamp_columns:
+        checks.append(
+            critical(
+                f"not in the future: at most {WRONG_CLOCK_MAX_FUTURE_RATE:.0%} of values more"
+                f" than {int(max_future_minutes)} minutes after their arrival",
+                gx.expectations.ExpectColumnValuesToBeBetween(
+                    column=future_rate_column(column), max_value=WRONG_CLOCK_MAX_FUTURE_RATE
                 ),
                 column=column,
             )

@@ -25,8 +25,11 @@
     'received_at',
     'source_file',
     'source_row_number',
+    'file_loaded_at',
+    'file_modified_at',
     'loaded_at',
     'quarantine_reason',
+    'nulled_values',
 ] -%}
 
 with raw_events as (
@@ -49,8 +52,11 @@ typed as (
         {{ clean_code('platform') }} as platform,
         {{ clean_text('app_version') }} as app_version,
         {{ to_utc_timestamp('received_at') }} as received_at,
+        {{ clean_text('received_at') }} as received_at_text,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _source_loaded_at as file_loaded_at,
+        _source_modified_at as file_modified_at,
         {{ this_run_loaded_at() }} as loaded_at
     from raw_events
     {% if is_incremental() %}
@@ -67,8 +73,12 @@ validated as (
             [rule_required('event_id', 'event_id'),
              rule_required('device_id', 'device_id'),
              rule_required('event_name', 'event_name')]
-            + rules_timestamp('event_at', 'event_ts_text', 'event_ts')
-        ) }} as quarantine_reason
+            + rules_timestamp('event_at', 'event_ts_text', 'event_ts', arrival=arrival_at())
+            + rules_timestamp('received_at', 'received_at_text', 'received_at', required=false,
+                arrival='file_loaded_at', arrival_label='the first load of its file')
+        ) }} as quarantine_reason,
+        {#- App events carry no optional value that staging could null. -#}
+        {{ nulled_values_note([]) }} as nulled_values
     from typed
 
 ),
@@ -110,12 +120,15 @@ final as (
         received_at,
         source_file,
         source_row_number,
+        file_loaded_at,
+        file_modified_at,
         loaded_at,
         quarantine_reason,
+        nulled_values,
         case
             when quarantine_reason is null then {{ dedupe_rank(
                 'quarantine_reason is null, event_id',
-                'received_at desc nulls last, source_file desc, source_row_number desc'
+                'received_at desc nulls last, ' ~ latest_load_first()
             ) }}
         end as dedupe_rank
     from rows_to_rank

@@ -14,9 +14,13 @@ typed as (
         {{ clean_text('product_id') }} as product_id,
         {{ clean_text('category') }} as category,
         {{ to_integer('quantity') }} as quantity,
+        {{ clean_text('quantity') }} as quantity_text,
         {{ to_amount('unit_price') }} as unit_price,
+        {{ clean_text('unit_price') }} as unit_price_text,
         _source_file as source_file,
-        _source_row_number as source_row_number
+        _source_row_number as source_row_number,
+        _source_loaded_at as file_loaded_at,
+        _source_modified_at as file_modified_at
     from raw_order_items
 
 ),
@@ -32,7 +36,11 @@ validated as (
              'line_number: not a whole number'),
             ('quantity < 0', 'quantity: negative'),
             ('unit_price < 0', 'unit_price: negative'),
-        ]) }} as quarantine_reason
+        ]) }} as quarantine_reason,
+        {{ nulled_values_note(
+            rules_number('quantity', 'quantity_text', 'quantity', 'whole number')
+            + rules_number('unit_price', 'unit_price_text', 'unit_price')
+        ) }} as nulled_values
     from typed
 
 ),
@@ -48,11 +56,13 @@ final as (
         unit_price,
         source_file,
         source_row_number,
+        file_loaded_at,
+        file_modified_at,
         quarantine_reason,
+        nulled_values,
         case
             when quarantine_reason is null then {{ dedupe_rank(
-                'quarantine_reason is null, order_id, line_number',
-                'source_file desc, source_row_number desc'
+                'quarantine_reason is null, order_id, line_number', latest_load_first()
             ) }}
         end as dedupe_rank
     from validated

@@ -14,7 +14,9 @@ typed as (
         {{ to_utc_timestamp('assigned_at') }} as assigned_at,
         {{ clean_text('assigned_at') }} as assigned_at_text,
         _source_file as source_file,
-        _source_row_number as source_row_number
+        _source_row_number as source_row_number,
+        _source_loaded_at as file_loaded_at,
+        _source_modified_at as file_modified_at
     from raw_assignments
 
 ),
@@ -27,8 +29,11 @@ validated as (
             [rule_required('experiment_id', 'experiment_id'),
              rule_required('customer_id', 'customer_id'),
              rule_required('variant', 'variant')]
-            + rules_timestamp('assigned_at', 'assigned_at_text', 'assigned_at')
-        ) }} as quarantine_reason
+            + rules_timestamp('assigned_at', 'assigned_at_text', 'assigned_at',
+                arrival='file_loaded_at', arrival_label='the first load of its file')
+        ) }} as quarantine_reason,
+        {#- Assignments carry no optional value that staging could null. -#}
+        {{ nulled_values_note([]) }} as nulled_values
     from typed
 
 ),
@@ -42,12 +47,17 @@ final as (
         assigned_at,
         source_file,
         source_row_number,
+        file_loaded_at,
+        file_modified_at,
         quarantine_reason,
+        nulled_values,
         case
-            -- The first exposure defines the customer's arm; later re-sends are duplicates.
+            -- The first exposure defines the customer's arm; later re-sends are duplicates
+            -- (among equal exposures, the copy of the earliest load).
             when quarantine_reason is null then {{ dedupe_rank(
                 'quarantine_reason is null, experiment_id, customer_id',
-                'assigned_at asc, source_file asc, source_row_number asc'
+                'assigned_at asc, file_loaded_at asc nulls last, file_modified_at asc nulls last,'
+                ~ ' source_file asc, source_row_number asc'
             ) }}
         end as dedupe_rank
     from validated

@@ -35,8 +35,11 @@
     'received_at',
     'source_file',
     'source_row_number',
+    'file_loaded_at',
+    'file_modified_at',
     'loaded_at',
     'quarantine_reason',
+    'nulled_values',
 ] -%}
 
 with raw_events as (
@@ -59,14 +62,20 @@ typed as (
         {{ clean_text('product_id') }} as product_id,
         {{ clean_text('category') }} as category,
         {{ to_double('price') }} as price,
+        {{ clean_text('price') }} as price_text,
         {{ to_integer('scroll_depth') }} as scroll_depth,
+        {{ clean_text('scroll_depth') }} as scroll_depth_text,
         {{ to_double('time_on_page_s') }} as time_on_page_s,
+        {{ clean_text('time_on_page_s') }} as time_on_page_s_text,
         {{ clean_code('device_type') }} as device_type,
         {{ clean_text('user_agent') }} as user_agent,
         {{ clean_text('ip') }} as ip_hash,
         {{ to_utc_timestamp('received_at') }} as received_at,
+        {{ clean_text('received_at') }} as received_at_text,
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _source_loaded_at as file_loaded_at,
+        _source_modified_at as file_modified_at,
         {{ this_run_loaded_at() }} as loaded_at
     from raw_events
     {% if is_incremental() %}
@@ -84,8 +93,15 @@ validated as (
              ('anonymous_id is null and user_id is null',
               'anonymous_id: required value is missing and there is no user_id'),
              rule_required('event_type', 'event_type')]
-            + rules_timestamp('event_at', 'event_ts_text', 'event_ts')
-        ) }} as quarantine_reason
+            + rules_timestamp('event_at', 'event_ts_text', 'event_ts', arrival=arrival_at())
+            + rules_timestamp('received_at', 'received_at_text', 'received_at', required=false,
+                arrival='file_loaded_at', arrival_label='the first load of its file')
+        ) }} as quarantine_reason,
+        {{ nulled_values_note(
+            rules_number('price', 'price_text', 'price')
+            + rules_number('scroll_depth', 'scroll_depth_text', 'scroll_depth', 'whole number')
+            + rules_number('time_on_page_s', 'time_on_page_s_text', 'time_on_page_s')
+        ) }} as nulled_values
     from typed
 
 ),
@@ -133,12 +149,15 @@ final as (
         received_at,
         source_file,
         source_row_number,
+        file_loaded_at,
+        file_modified_at,
         loaded_at,
         quarantine_reason,
+        nulled_values,
         case
             when quarantine_reason is null then {{ dedupe_rank(
                 'quarantine_reason is null, event_id',
-                'received_at desc nulls last, source_file desc, source_row_number desc'
+                'received_at desc nulls last, ' ~ latest_load_first()
             ) }}
         end as dedupe_rank
     from rows_to_rank

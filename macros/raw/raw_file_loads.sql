@@ -1,0 +1,159 @@
+{#-
+    Which raw files there are, and when each first arrived: one listing rule and one load log,
+    read by the raw views, the incremental staging models and the raw quality gate alike.
+
+    The listing rule: a raw file is a file directly inside `<raw dir>/<entity>/` whose name ends
+    in `.parquet`, `.csv` or `.csv.gz` in any letter case and does not start with `.` or `_`
+    (hidden files and the `_SUCCESS` / `_temporary` files Spark and Hadoop write are skipped).
+
+    The load log `audit.raw_file_loads` outlives every run and `--full-refresh`: one row per raw
+    file the first time a run lists it (path, entity, format, size, modification time, the run's
+    start as `first_loaded_at`, its invocation id). "The latest file wins" in staging means the
+    latest load: the later `first_loaded_at`, then the later modification time, then the later
+    name; never the alphabetical order alone. A file's `first_loaded_at` is also the arrival of
+    its rows that carry no `received_at` (the future-timestamp rule). Because the log is
+    durable, a full refresh orders and judges every row exactly as the incremental runs did.
+
+    `<raw schema>.raw_files` (recreated by every run) is this run's listing joined to the log:
+    the files the raw views read now, with their load facts.
+-#}
+
+{#- 'parquet', 'csv' or none for a file name, by the listing rule above. -#}
+{% macro raw_file_format(file_name) -%}
+    {%- set lowered = file_name | lower -%}
+    {%- if lowered.startswith('.') or lowered.startswith('_') -%}
+        {{ return(none) }}
+    {%- elif lowered.endswith('.parquet') -%}
+        {{ return('parquet') }}
+    {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') -%}
+        {{ return('csv') }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+
+{#-
+    A listed file as the rest of the project sees it, after the listing rule and the empty-file
+    check: {path, name, entity, format, size, modified_at ('YYYY-MM-DD HH:MM:SS' UTC, whole
+    seconds: the precision every file system and both engines share)}; none when the rule
+    leaves the file out.
+-#}
+{% macro raw_listed_file(entity, entity_dir, name, size, modified_at, source_label) -%}
+    {%- set format = raw_file_format(name) -%}
+    {%- if format is none -%}{{ return(none) }}{%- endif -%}
+    {%- set path = entity_dir ~ '/' ~ name -%}
+    {%- if size == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "Raw data contract violated: file '" ~ path ~ "' of source " ~ source_label
+            ~ " is empty (0 bytes) (rule: a raw file holds a header/schema)."
+        ) }}
+    {%- endif -%}
+    {{ return({'path': path, 'name': name, 'entity': entity, 'format': format, 'size': size,
+        'modified_at': modified_at}) }}
+{%- endmacro %}
+
+
+{#- The sources that are raw entity folders (meta.raw_entity), in a stable order. -#}
+{% macro raw_source_nodes() -%}
+    {%- set nodes = [] -%}
+    {%- for source_node in graph.sources.values() if source_node.meta.get('raw_entity') -%}
+        {%- do nodes.append(source_node) -%}
+    {%- endfor -%}
+    {{ return(nodes | sort(attribute='unique_id')) }}
+{%- endmacro %}
+
+
+{% macro raw_source_label(source_node, entity_dir) -%}
+    {{ return(source_node.source_name ~ '.' ~ source_node.name ~ " (" ~ entity_dir ~ ")") }}
+{%- endmacro %}
+
+
+{#-
+    Append the listed files no run listed before to audit.raw_file_loads (this run's start is
+    their first_loaded_at) and recreate `<listing_relation>` as this run's listing with their
+    load facts. `files` is a list of raw_listed_file dicts.
+-#}
+{% macro record_raw_file_loads(files, listing_relation) -%}
+    {%- do run_query("create schema if not exists audit") -%}
+    {%- do run_query(create_table_if_not_exists('audit.raw_file_loads', [
+        ('source_file', 'varchar'),
+        ('entity', 'varchar'),
+        ('file_format', 'varchar'),
+        ('size_bytes', 'bigint'),
+        ('modified_at', 'timestamp'),
+        ('first_loaded_at', 'timestamp'),
+        ('first_invocation_id', 'varchar'),
+    ])) -%}
+    {%- if files -%}
+        {%- set rows = [] -%}
+        {%- for file in files -%}
+            {%- do rows.append(
+                "(" ~ sql_string_literals([file.path, file.entity, file.format])
+                ~ ", cast(" ~ file.size ~ " as bigint), cast("
+                ~ sql_string_literal(file.modified_at) ~ " as timestamp))"
+            ) -%}
+        {%- endfor -%}
+        {%- set listed = "(values " ~ rows | join(', ')
+            ~ ") as listed(source_file, entity, file_format, size_bytes, modified_at)" -%}
+        {%- do run_query(
+            "insert into audit.raw_file_loads select listed.source_file, listed.entity,"
+            ~ " listed.file_format, listed.size_bytes, listed.modified_at, "
+            ~ this_run_loaded_at() ~ ", " ~ sql_string_literal(invocation_id) ~ " from " ~ listed
+            ~ " where listed.source_file not in (select source_file from audit.raw_file_loads)"
+        ) -%}
+        {%- set listing_sql = "select listed.source_file, listed.entity, listed.file_format,"
+            ~ " listed.size_bytes, loads.modified_at, loads.first_loaded_at from " ~ listed
+            ~ " inner join audit.raw_file_loads as loads on loads.source_file = listed.source_file" -%}
+    {%- else -%}
+        {%- set listing_sql = "select cast(null as " ~ dbt.type_string() ~ ") as source_file,"
+            ~ " cast(null as " ~ dbt.type_string() ~ ") as entity,"
+            ~ " cast(null as " ~ dbt.type_string() ~ ") as file_format,"
+            ~ " cast(null as bigint) as size_bytes, cast(null as timestamp) as modified_at,"
+            ~ " cast(null as timestamp) as first_loaded_at where 1 = 0" -%}
+    {%- endif -%}
+    {%- do run_query(raw_listing_ddl(listing_relation, listing_sql)) -%}
+{%- endmacro %}
+
+
+{#- DuckDB keeps this run's listing as a table; Spark as a global temporary view. -#}
+{% macro raw_listing_ddl(listing_relation, listing_sql) -%}
+    {{ return(adapter.dispatch('raw_listing_ddl')(listing_relation, listing_sql)) }}
+{%- endmacro %}
+
+{% macro default__raw_listing_ddl(listing_relation, listing_sql) -%}
+    {{ return('create or replace table ' ~ listing_relation ~ ' as ' ~ listing_sql) }}
+{%- endmacro %}
+
+{% macro spark__raw_listing_ddl(listing_relation, listing_sql) -%}
+    {{ return('create or replace global temporary view ' ~ listing_relation.split('.')[-1]
+        ~ ' as ' ~ listing_sql) }}
+{%- endmacro %}
+
+
+{#-
+    The raw files of a source's folder (as the raw view names them) that `relation`'s
+    `source_file` column does not list yet, in load order. Read from this run's listing.
+-#}
+{% macro raw_files_not_in(source_name, table_name, relation) -%}
+    {%- for node in graph.sources.values()
+        if node.source_name == source_name and node.name == table_name -%}
+        {%- set listing = node.schema ~ '.raw_files' -%}
+        {%- set new_files = run_query(
+            "select source_file from " ~ listing ~ " where entity = "
+            ~ sql_string_literal(node.meta.get('raw_entity'))
+            ~ " and source_file not in (select distinct source_file from " ~ relation
+            ~ " where source_file is not null)"
+            ~ " order by first_loaded_at, modified_at, source_file"
+        ).columns[0].values() | list -%}
+        {{ return(new_files) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("raw_files_not_in: no raw source " ~ source_name ~ "." ~ table_name) }}
+{%- endmacro %}
+
+
+{#- How staging orders copies of a row from the latest load down (see above). -#}
+{% macro latest_load_first(loaded_at='file_loaded_at', modified_at='file_modified_at',
+        source_file='source_file', row_number='source_row_number') -%}
+    {{ loaded_at }} desc nulls last, {{ modified_at }} desc nulls last, {{ source_file }} desc,
+    {{ row_number }} desc
+{%- endmacro %}
