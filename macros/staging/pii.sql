@@ -22,7 +22,10 @@
     ) }}
 {%- endmacro %}
 
-{#- A query on a connection without the key fails with the reason, not with null hashes. -#}
+{#-
+    A query on a connection without the key fails with the reason, not with null hashes (the
+    casts keep DuckDB from folding the missing key into a null before error() runs).
+-#}
 {% macro duckdb__hash_pii(expression) -%}
     sha256(
         {{ duckdb_pii_key_pad('opad') }}
@@ -31,8 +34,8 @@
 {%- endmacro %}
 
 {% macro duckdb_pii_key_pad(pad) -%}
-    coalesce(getvariable('behaviorseg_pii_hmac_{{ pad }}'),
-        error('PII_HASH_SALT is not set on this connection (README: Configuration)'))
+    coalesce(cast(getvariable('behaviorseg_pii_hmac_{{ pad }}') as blob),
+        cast(error('PII_HASH_SALT is not set on this connection (README: Configuration)') as blob))
 {%- endmacro %}
 
 {% macro spark__hash_pii(expression) -%}

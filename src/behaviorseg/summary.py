@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from behaviorseg.pii_key import set_key_variables
+
 # Schema -> the layer it holds, in pipeline order; schemas not listed are shown after these.
 LAYERS: dict[str, str] = {
     "raw": "raw (views over the files)",
@@ -16,18 +18,26 @@ LAYERS: dict[str, str] = {
 }
 
 
-def warehouse_row_counts(warehouse: Path) -> list[tuple[str, str, int]]:
-    """(schema, table, rows) for every table and view in the warehouse, in layer order."""
+def warehouse_row_counts(warehouse: Path) -> list[tuple[str, str, int | None]]:
+    """(schema, table, rows) for every table and view in the warehouse, in layer order. The raw
+    views hash PII with the key (PII_HASH_SALT, as dbt's connections have it): without it in
+    the environment, or when a raw file has gone since the build, their rows are None."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
+        set_key_variables(connection)
         relations = connection.execute(
             "select schema_name, table_name from duckdb_tables() "
             "union all select schema_name, view_name from duckdb_views() where not internal "
             "order by 1, 2"
         ).fetchall()
-        counts = []
+        counts: list[tuple[str, str, int | None]] = []
         for schema, table in relations:
-            (rows,) = connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
-            counts.append((schema, table, int(rows)))
+            try:
+                (rows,) = connection.execute(
+                    f'select count(*) from "{schema}"."{table}"'
+                ).fetchone()
+            except duckdb.Error:
+                rows = None
+            counts.append((schema, table, None if rows is None else int(rows)))
     order = {schema: position for position, schema in enumerate(LAYERS)}
     return sorted(counts, key=lambda row: (order.get(row[0], len(order)), row[0], row[1]))
 
@@ -42,7 +52,8 @@ def render(warehouse: Path, raw_dir: Path) -> str:
         if schema != current_schema:
             lines.append(f"  {LAYERS.get(schema, schema)} [{schema}]")
             current_schema = schema
-        lines.append(f"    {table:<40} {rows:>12,}")
+        shown = "-" if rows is None else f"{rows:,}"
+        lines.append(f"    {table:<40} {shown:>12}")
     lines.append(
         'Query it with: .venv/bin/python -c "import duckdb; '
         f"print(duckdb.connect('{warehouse}', read_only=True).sql('show all tables'))\""

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from behaviorseg.pii_key import KEY_ENVIRONMENT_VARIABLE, set_key_variables
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 # The PII hashing key every test build uses (PII_HASH_SALT): distinctive, so a test can search
@@ -73,9 +75,17 @@ class DbtProject:
         return result
 
     def query(self, sql: str) -> pd.DataFrame:
-        """Run SQL against the warehouse (read-only) and return a DataFrame."""
+        """Run SQL against the warehouse (read-only) and return a DataFrame. The connection has
+        the test key, as dbt's have (the raw views hash PII with it)."""
         with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            set_key_variables(connection, {KEY_ENVIRONMENT_VARIABLE: TEST_PII_KEY})
             return connection.execute(sql).df()
+
+    def text_columns_containing(self, texts: list[str]) -> list[str]:
+        """Text columns of the warehouse (tables and views) holding any of ``texts``."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            set_key_variables(connection, {KEY_ENVIRONMENT_VARIABLE: TEST_PII_KEY})
+            return text_columns_containing(connection, texts)
 
     def scalar(self, sql: str) -> object:
         """The single value a query returns."""
@@ -117,3 +127,33 @@ def write_entity(raw_dir: Path, entity: str, file_name: str, rows: list[dict]) -
     else:
         frame.to_parquet(path, index=False)
     return path
+
+
+def sql_text_literal(text: str) -> str:
+    """A DuckDB string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def text_columns_containing(connection: duckdb.DuckDBPyConnection, texts: list[str]) -> list[str]:
+    """``schema.table.column`` of every text column of every table and view holding any of
+    ``texts`` (one scan per relation)."""
+    columns = connection.execute(
+        "select table_schema, table_name, column_name from information_schema.columns"
+        " where data_type = 'VARCHAR' order by all"
+    ).fetchall()
+    by_relation: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in columns:
+        by_relation.setdefault((schema, table), []).append(column)
+    found = []
+    for (schema, table), names in by_relation.items():
+        counts = ", ".join(
+            "count(*) filter (where "
+            + " or ".join(f'contains("{name}", {sql_text_literal(text)})' for text in texts)
+            + ")"
+            for name in names
+        )
+        hits = connection.execute(f'select {counts} from "{schema}"."{table}"').fetchone()
+        found += [
+            f"{schema}.{table}.{name}" for name, count in zip(names, hits, strict=True) if count
+        ]
+    return found
