@@ -16,6 +16,9 @@
     view as on DuckDB. CSV files are comma-separated (DuckDB sniffs the delimiter). Spark
     decompresses a gzip CSV only by a lower-case `.gz` suffix (Hadoop's codec lookup): a
     `.CSV.GZ` file stops the run with a message to rename it, instead of being read as empty.
+    Its multi-line CSV reader (needed for RFC 4180 quoted line breaks) hands the listed path to
+    Hadoop once more as a pattern: a CSV file name with a glob character or a comma stops the
+    run with a message to rename it (Parquet names may hold any character).
 -#}
 {% macro spark__register_raw_sources() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
@@ -128,6 +131,14 @@
             {%- do parquet_groups.setdefault(present | join(','), {'columns': present, 'names': []})
                 .names.append(file.name) -%}
         {%- else -%}
+            {%- for special in ['[', ']', '{', '}', '*', '?', ',', '\\'] if special in file.name -%}
+                {{ exceptions.raise_compiler_error(
+                    "Raw file '" ~ file.path ~ "' of source " ~ source_label ~ ": Spark's"
+                    ~ " multi-line CSV reader reads a file name again as a pattern, so a CSV"
+                    ~ " file name must not contain any of [ ] { } * ? , \\ (rule: Spark CSV"
+                    ~ " file names); rename it (DuckDB reads it as it is)."
+                ) }}
+            {%- endfor -%}
             {%- if (file.name | lower).endswith('.gz') and not file.name.endswith('.gz') -%}
                 {{ exceptions.raise_compiler_error(
                     "Raw file '" ~ file.path ~ "' of source " ~ source_label ~ ": Spark reads a"

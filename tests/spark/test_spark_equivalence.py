@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from dbt_helpers import DbtProject
 
@@ -170,6 +172,19 @@ def erasure_hash(customer_id: str) -> str:
     return hmac_hex(PII_SALT.encode(), customer_id)
 
 
+# Hostile rows both engines must judge alike: non-finite numbers, a wrong clock, a zero date,
+# an e-mail and a token in a URL (utm_* kept).
+HOSTILE_WEB_EVENTS = [
+    {"event_id": "hx1", "anonymous_id": "hxa", "event_type": "page_view",
+     "event_ts": "2025-10-03T10:00:00Z", "price": "inf",
+     "page_url": "/p/1?email=jane@example.com&utm_source=news&token=t0k#top"},
+    {"event_id": "hx2", "anonymous_id": "hxa", "event_type": "page_view",
+     "event_ts": "2099-10-03T10:00:00Z", "price": "1", "page_url": "/p/2"},
+    {"event_id": "hx3", "anonymous_id": "hxa", "event_type": "page_view",
+     "event_ts": "1970-01-01T00:00:00Z", "price": "NaN", "page_url": "/p/3"},
+]  # fmt: skip
+
+
 def make_raw_data(raw_dir: Path) -> None:
     """The generated data set, with the variety user exports have."""
     generate(out_dir=raw_dir, customers=CUSTOMERS, days=DAYS, seed=SEED, start_date=START)
@@ -181,6 +196,29 @@ def make_raw_data(raw_dir: Path) -> None:
     # One web events file lacks an optional column (its rows get null there).
     second = sorted((raw_dir / "web_events").glob("*.parquet"))[0]
     pd.read_parquet(second).drop(columns=["referrer"]).to_parquet(second, index=False)
+    # File names real exports bring: quotes, semicolons, spaces, '+', upper case; brackets in a
+    # Parquet name (Spark's multi-line CSV reader cannot take glob characters in CSV names).
+    web = raw_dir / "web_events"
+    second.rename(web / f"{second.stem} (resent+1).PARQUET")
+    first_orders = sorted((raw_dir / "orders").glob("*.csv"))[0]
+    first_orders.rename(first_orders.with_name("o'brien; orders 1.csv"))
+    pd.DataFrame(HOSTILE_WEB_EVENTS).to_csv(web / "a;b+c.csv", index=False)
+    # Real float NaN and inf in a Parquet file (pyarrow keeps NaN; pandas would write null).
+    pq.write_table(
+        pa.table(
+            {
+                "event_id": ["hx4", "hx5"],
+                "anonymous_id": ["hxb", "hxb"],
+                "event_type": ["product_view", "product_view"],
+                "event_ts": ["2025-10-04T10:00:00Z", "2025-10-04T10:01:00Z"],
+                "price": pa.array([float("nan"), float("inf")], type=pa.float64()),
+            }
+        ),
+        web / "with space+plus [2].parquet",
+    )
+    # Not raw files: neither engine may read them.
+    for name in (".hidden.csv", "_SUCCESS", "notes.txt"):
+        pd.DataFrame(HOSTILE_WEB_EVENTS).to_csv(web / name, index=False)
 
 
 def customer_to_erase(raw_dir: Path) -> tuple[str, int]:
@@ -287,9 +325,10 @@ def raw_value(text: str | None) -> object:
         text = re.sub(r"\+00(:00)?$", "", text).replace("T", " ")
         return text.rstrip("0").rstrip(".") if "." in text else text
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return text
+    return "nan" if math.isnan(number) else number  # NaN equals itself here, as text does
 
 
 def same_value(column: str, duck_value: object, spark_value: object) -> bool:
@@ -346,6 +385,37 @@ def test_the_erased_customer_is_left_out_on_both_engines(builds: Builds) -> None
         orders = engine["staging.stg_commerce__orders"]
         column = orders.columns.index("customer_id")
         assert builds.erased_customer not in {row[column] for row in orders.rows}
+
+
+def test_hostile_file_names_and_rows_are_read_and_judged_alike(builds: Builds) -> None:
+    names = {"a;b+c.csv", "with space+plus [2].parquet", "o'brien; orders 1.csv"}
+    for engine in (builds.duckdb, builds.spark):
+        read = set()
+        for table in ("staging.base_web__events", "staging.base_commerce__orders"):
+            base = engine[table]
+            read |= {Path(row[base.columns.index("source_file")]).name for row in base.rows}
+        assert names <= read
+        assert any(name.endswith(" (resent+1).PARQUET") for name in read)
+        assert not read & {".hidden.csv", "_SUCCESS", "notes.txt"}
+        quarantined = engine["quality.quarantined_rows"]
+        reasons = {
+            row[quarantined.columns.index("record_id")]: row[quarantined.columns.index("reason")]
+            for row in quarantined.rows
+        }
+        assert reasons["hx2"].startswith("event_ts: in the future")
+        assert reasons["hx3"] == "event_ts: a zero date (1970-01-01 00:00:00)"
+        staged = engine["staging.stg_web__events"]
+        urls = {
+            row[staged.columns.index("event_id")]: row[staged.columns.index("page_url")]
+            for row in staged.rows
+        }
+        assert urls["hx1"] == "/p/1?utm_source=news"
+        base = engine["staging.base_web__events"]
+        notes = {
+            row[base.columns.index("event_id")]: row[base.columns.index("nulled_values")]
+            for row in base.rows
+        }
+        assert {notes["hx1"], notes["hx4"], notes["hx5"]} == {"price: not a finite number"}
 
 
 def test_csv_and_parquet_files_are_both_read(builds: Builds) -> None:
