@@ -343,6 +343,17 @@ def test_load_day_is_the_arrival_day(small: Generated) -> None:
     assert (customers.updated_at.dt.date == customers.load_day).all()
 
 
+def test_each_file_is_modified_at_the_end_of_its_load_day(small: Generated) -> None:
+    # Staging orders the files of one load by modification time: it must follow the load days
+    # although the files are written in parallel.
+    for entity in ENTITIES:
+        for path in (small.path / entity).glob("*.parquet"):
+            day_end = dt.datetime.combine(
+                dt.date.fromisoformat(path.stem) + dt.timedelta(days=1), dt.time(), dt.UTC
+            )
+            assert path.stat().st_mtime == day_end.timestamp(), path
+
+
 # --- Personas and planted truths -------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from dbt_helpers import DbtProject
+from test_pii_key_secrecy import key_forms, leaks_in_files
 
 from behaviorseg.pii_key import hmac_hex
 from behaviorseg.synthetic import generate
@@ -102,6 +104,7 @@ class Builds:
     spark: dict[str, Table]
     erased_customer: str
     raw_orders_of_erased: int
+    work_dir: Path
 
 
 def spark_config(warehouse: Path) -> dict[str, str]:
@@ -192,10 +195,13 @@ def make_raw_data(raw_dir: Path) -> None:
     for entity in ("orders", "customers", "web_events"):
         first = sorted((raw_dir / entity).glob("*.parquet"))[0]
         pd.read_parquet(first).to_csv(first.with_suffix(".csv"), index=False)
+        shutil.copystat(first, first.with_suffix(".csv"))  # the day's export time stays
         first.unlink()
     # One web events file lacks an optional column (its rows get null there).
     second = sorted((raw_dir / "web_events").glob("*.parquet"))[0]
+    stat = second.stat()
     pd.read_parquet(second).drop(columns=["referrer"]).to_parquet(second, index=False)
+    os.utime(second, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     # File names real exports bring: quotes, semicolons, spaces, '+', upper case; brackets in a
     # Parquet name (Spark's multi-line CSV reader cannot take glob characters in CSV names).
     web = raw_dir / "web_events"
@@ -300,7 +306,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     )
     result = spark.run("build", extra_env=spark_env(work))
     assert result.ok, result.output[-8000:]
-    return Builds(read_duckdb(duck.warehouse), read_spark(warehouse), erased, raw_orders)
+    return Builds(read_duckdb(duck.warehouse), read_spark(warehouse), erased, raw_orders, work)
 
 
 def sort_key(table: Table, keys: list[str]):
@@ -416,6 +422,20 @@ def test_hostile_file_names_and_rows_are_read_and_judged_alike(builds: Builds) -
             for row in base.rows
         }
         assert {notes["hx1"], notes["hx4"], notes["hx5"]} == {"price: not a finite number"}
+
+
+def test_the_key_is_in_no_spark_log_artefact_or_table(builds: Builds) -> None:
+    """On Spark the key is read at run time (java_method): not in the SQL dbt logs, not in
+    target/, not in the Spark warehouse's files (tables, metastore, derby.log)."""
+    forms = key_forms(PII_SALT)
+    spark_work = builds.work_dir / "spark"
+    assert (spark_work / "logs" / "dbt.log").is_file()
+    assert (
+        "java_method('java.lang.System', 'getenv', 'PII_HASH_SALT')"
+        in (spark_work / "logs" / "dbt.log").read_text()
+    )
+    for folder in (spark_work / "logs", spark_work / "target", builds.work_dir / "spark-warehouse"):
+        assert leaks_in_files(folder, forms) == [], folder
 
 
 def test_csv_and_parquet_files_are_both_read(builds: Builds) -> None:

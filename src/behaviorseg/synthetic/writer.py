@@ -1,7 +1,13 @@
-"""Write rows as one Parquet file per entity and load day: <out>/<entity>/<YYYY-MM-DD>.parquet."""
+"""Write rows as one Parquet file per entity and load day: <out>/<entity>/<YYYY-MM-DD>.parquet.
+
+Each day's file gets the end of its load day as its modification time, as a daily export
+written when the day closes has it (the files themselves are written in parallel, in any
+order): staging orders the files of one load by modification time ("the latest load wins").
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,8 +42,9 @@ def clear_output(out_dir: Path) -> None:
         shutil.rmtree(out_dir / name, ignore_errors=True)
 
 
-def write_table(table: pa.Table, path: Path) -> int:
-    """One Parquet file; returns its rows."""
+def write_table(table: pa.Table, path: Path, modified_ms: int | None = None) -> int:
+    """One Parquet file (modification time ``modified_ms`` since the epoch when given); returns
+    its rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     dictionary = [name for name in table.column_names if name not in UNIQUE_COLUMNS]
     statistics = [
@@ -52,6 +59,8 @@ def write_table(table: pa.Table, path: Path) -> int:
         write_statistics=statistics,
         store_schema=False,
     )
+    if modified_ms is not None:
+        os.utime(path, ns=(modified_ms * 1_000_000, modified_ms * 1_000_000))
     return table.num_rows
 
 
@@ -98,5 +107,8 @@ def write_by_day(
             start, stop = bounds[index] - bounds[first], bounds[index + 1] - bounds[first]
             if stop > start:
                 path = out_dir / entity / f"{period.date(index).isoformat()}.parquet"
-                pending.append(pool.submit(write_table, table.slice(start, stop - start), path))
+                day_end_ms = period.start_ms + (index + 1) * MS_PER_DAY
+                pending.append(
+                    pool.submit(write_table, table.slice(start, stop - start), path, day_end_ms)
+                )
     return written + sum(future.result() for future in pending)
