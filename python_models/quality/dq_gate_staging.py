@@ -2,6 +2,8 @@
 Results go to quality.dq_validation_results; a critical failure stops the build before the
 intermediate layer."""
 
+import datetime as dt
+
 from behaviorseg.dbt_bridge import log, settings
 from behaviorseg.quality.gates import run_table_gate, summary
 from behaviorseg.quality.runner import utc_now
@@ -14,7 +16,9 @@ def model(dbt, session):
     dbt.ref("stg_web__events")
     dbt.ref("stg_commerce__orders")
     dbt.ref("stg_crm__customers")
-    targets = staging_targets(utc_now())
+    # The floor staging quarantines by (var raw_timestamp_floor), so the gate checks that rule.
+    floor = dt.datetime.fromisoformat(str(options["raw_timestamp_floor"]))
+    targets = staging_targets(utc_now(), timestamp_floor=floor)
     schema = options["staging_schema"]
     results = run_table_gate(
         session,

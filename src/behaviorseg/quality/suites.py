@@ -69,17 +69,22 @@ def columns_present(columns: Sequence[str]) -> Check:
 
 
 def timestamp_range(
-    column: str, reference_time: dt.datetime, *, floor_severity: str = "critical"
+    column: str,
+    reference_time: dt.datetime,
+    *,
+    floor_severity: str = "critical",
+    timestamp_floor: dt.datetime = TIMESTAMP_FLOOR,
 ) -> list[Check]:
-    """A timestamp column: never null, not before the floor, not in the future."""
+    """A timestamp column: never null, not before the floor (var raw_timestamp_floor, the one
+    staging quarantines by), not in the future."""
     floor_check = critical if floor_severity == "critical" else warning
     return [
         critical(
             "timestamp is never null", gx.expectations.ExpectColumnValuesToNotBeNull(column=column)
         ),
         floor_check(
-            f"not before the floor {TIMESTAMP_FLOOR:%Y-%m-%d}",
-            gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=TIMESTAMP_FLOOR),
+            f"not before the floor {timestamp_floor:%Y-%m-%d}",
+            gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=timestamp_floor),
         ),
         warning(
             f"not in the future (after {reference_time:%Y-%m-%d %H:%M} UTC)",
@@ -111,7 +116,9 @@ def in_range(
 # --- staging --------------------------------------------------------------------------------
 
 
-def stg_web_events_suite(reference_time: dt.datetime) -> gx.ExpectationSuite:
+def stg_web_events_suite(
+    reference_time: dt.datetime, timestamp_floor: dt.datetime = TIMESTAMP_FLOOR
+) -> gx.ExpectationSuite:
     """``stg_web__events``: one row per event id, known event types, sane timestamps."""
     table = "stg_web__events"
     checks = [
@@ -128,14 +135,16 @@ def stg_web_events_suite(reference_time: dt.datetime) -> gx.ExpectationSuite:
                 value_set=list(RAW_CONTRACTS["web_events"].value_sets["event_type"]),
             ),
         ),
-        *timestamp_range("event_at", reference_time),
+        *timestamp_range("event_at", reference_time, timestamp_floor=timestamp_floor),
         in_range("scroll_depth", 0, 100, severity="warning"),
         in_range("price", 0, None, severity="warning"),
     ]
     return build_suite(suite_name("staging", table), checks, layer="staging", table=table)
 
 
-def stg_commerce_orders_suite(reference_time: dt.datetime) -> gx.ExpectationSuite:
+def stg_commerce_orders_suite(
+    reference_time: dt.datetime, timestamp_floor: dt.datetime = TIMESTAMP_FLOOR
+) -> gx.ExpectationSuite:
     """``stg_commerce__orders``: one row per order, known statuses, no negative completed order."""
     table = "stg_commerce__orders"
     checks = [
@@ -164,7 +173,7 @@ def stg_commerce_orders_suite(reference_time: dt.datetime) -> gx.ExpectationSuit
                 column="channel", value_set=list(RAW_CONTRACTS["orders"].value_sets["channel"])
             ),
         ),
-        *timestamp_range("ordered_at", reference_time),
+        *timestamp_range("ordered_at", reference_time, timestamp_floor=timestamp_floor),
     ]
     return build_suite(suite_name("staging", table), checks, layer="staging", table=table)
 
@@ -346,14 +355,18 @@ def activity_forecasts_suite() -> gx.ExpectationSuite:
 # --- catalogue ------------------------------------------------------------------------------
 
 
-def staging_targets(reference_time: dt.datetime) -> list[SuiteTarget]:
-    """The staging suites with their tables."""
+def staging_targets(
+    reference_time: dt.datetime, timestamp_floor: dt.datetime = TIMESTAMP_FLOOR
+) -> list[SuiteTarget]:
+    """The staging suites with their tables (``timestamp_floor``: var raw_timestamp_floor)."""
     moment = as_naive_utc(reference_time)
     return [
         SuiteTarget(
-            stg_web_events_suite(moment), "stg_web__events", newest_load_column="loaded_at"
+            stg_web_events_suite(moment, timestamp_floor),
+            "stg_web__events",
+            newest_load_column="loaded_at",
         ),
-        SuiteTarget(stg_commerce_orders_suite(moment), "stg_commerce__orders"),
+        SuiteTarget(stg_commerce_orders_suite(moment, timestamp_floor), "stg_commerce__orders"),
         SuiteTarget(stg_crm_customers_suite(), "stg_crm__customers"),
     ]
 
