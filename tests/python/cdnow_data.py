@@ -60,7 +60,8 @@ def read_member(wheel: Path, name: str) -> str:
 
 
 def cdnow_transactions(wheel: Path) -> pd.DataFrame:
-    """customer_id, transaction_date, cds, amount: the 6,919 CDNOW sample transactions."""
+    """customer_id, customer_index (the ID of the published summaries), transaction_date, cds,
+    amount: the 6,919 CDNOW sample transactions."""
     frame = pd.read_csv(
         io.StringIO(read_member(wheel, "CDNOW_sample.txt")),
         sep=r"\s+",
@@ -69,7 +70,7 @@ def cdnow_transactions(wheel: Path) -> pd.DataFrame:
         dtype={"customer_id": str, "date": str},
     )
     frame["transaction_date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
-    return frame[["customer_id", "transaction_date", "cds", "amount"]]
+    return frame[["customer_id", "customer_index", "transaction_date", "cds", "amount"]]
 
 
 def cdnow_summary(wheel: Path) -> pd.DataFrame:

@@ -123,6 +123,24 @@ def test_orders_only_churn_reasons_name_no_behavior_the_data_lacks(cdnow) -> Non
         assert absent not in reasons
 
 
+def test_order_based_churn_features_at_the_training_snapshot(cdnow) -> None:
+    # churn_horizon_days 60: the training snapshot is 1998-05-01. Customer 00004's orders:
+    # 1997-01-01 (29.33), 01-18 (29.73), 08-02 (14.96), 12-12 (26.48).
+    project, _ = cdnow
+    row = project.query(
+        "select * from intermediate.int_churn_features_snapshotted "
+        "where customer_id = '00004' and snapshot = 'training'"
+    ).iloc[0]
+    assert str(row["snapshot_date"])[:10] == "1998-05-01"
+    assert row["days_since_last_purchase"] == row["days_since_last_activity"] == 140
+    assert row["orders_365d"] == 2 and row["orders_90d"] == 0
+    assert row["revenue_365d"] == pytest.approx(14.96 + 26.48)
+    assert row["mean_days_between_orders"] == pytest.approx(345 / 3)
+    assert row["tenure_days"] == 485
+    assert row["sessions_90d"] == 0 and pd.isna(row["days_since_last_session"])
+    assert row["is_churned"]  # no order from 1998-05-02 to 06-30
+
+
 def test_fits_are_kept_between_refits_and_redone_when_due(cdnow) -> None:
     project, _ = cdnow
     select = ["--select", "int_as_of_date_resolved", "int_clv_model_parameters+"]

@@ -221,19 +221,19 @@ final as (
         coalesce(session_features.page_views_90d, 0) as page_views_90d,
         coalesce(session_features.cart_adds_90d, 0) as cart_adds_90d,
         case when session_features.sessions_total > 1 then {{ float_divide(
-            datediff_exact(
+            '(' ~ datediff_exact(
                 'session_features.first_session_at', 'session_features.last_session_at', 'second'
-            ) ~ ' / 86400.0',
-            'session_features.sessions_total - 1'
+            ) ~ ' / 86400.0)',
+            '(session_features.sessions_total - 1)'
         ) }} end as mean_days_between_sessions,
         coalesce(order_features.orders_90d, 0) as orders_90d,
         coalesce(order_features.orders_365d, 0) as orders_365d,
         coalesce(order_features.revenue_365d, 0) as revenue_365d,
         case when order_features.completed_orders_total > 1 then {{ float_divide(
-            datediff_exact(
+            '(' ~ datediff_exact(
                 'order_features.first_purchase_at', 'order_features.last_purchase_at', 'second'
-            ) ~ ' / 86400.0',
-            'order_features.completed_orders_total - 1'
+            ) ~ ' / 86400.0)',
+            '(order_features.completed_orders_total - 1)'
         ) }} end as mean_days_between_orders,
         coalesce(ticket_features.support_tickets_90d, 0) as support_tickets_90d,
         case

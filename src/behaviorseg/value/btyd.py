@@ -187,20 +187,19 @@ def bg_nbd_expected_purchases(
     if horizon <= 0:
         return np.zeros_like(x)
     z = horizon / (alpha + age + horizon)
-    survives = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-    unconditional = (a + b + x - 1) / (a - 1) * (1 - survives)
+    with np.errstate(all="ignore"):
+        survives = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        unconditional = (a + b + x - 1) / (a - 1) * (1 - survives)
+    # With a and b in the hundreds of thousands (a fit on tiny data running to its bounds: every
+    # customer drops out with the same probability p = a / (a + b)) the series overflows; its
+    # limit is (1 - ((alpha+T) / (alpha+T+p t))^(r+x)) / p, the same model with one p.
+    same_dropout = a / (a + b)
+    limit = (
+        -np.expm1((r + x) * (np.log(alpha + age) - np.log(alpha + age + same_dropout * horizon)))
+        / same_dropout
+    )
+    unconditional = np.where(np.isfinite(unconditional), unconditional, limit)
     return unconditional * bg_nbd_p_alive((r, alpha, a, b), x, t_x, age)
-
-
-def bg_nbd_population_expected_purchases(params: Sequence[float], horizon: float) -> float:
-    """E[X(t)]: expected repeat transactions of a new customer in their first ``horizon``
-    periods (FHL 2005, eq. (9)), for checks against the literature's aggregate curves."""
-    r, alpha, a, b = params
-    if abs(a - 1) < SINGULARITY_NUDGE:
-        a = 1 + SINGULARITY_NUDGE
-    z = horizon / (alpha + horizon)
-    survives = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
-    return float((a + b - 1) / (a - 1) * (1 - survives))
 
 
 # --- Pareto/NBD -------------------------------------------------------------------------------

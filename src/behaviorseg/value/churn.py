@@ -94,9 +94,7 @@ class ChurnFeature:
 
 
 CHURN_FEATURES: tuple[ChurnFeature, ...] = (
-    ChurnFeature(
-        "days_since_last_activity", "last activity {} ago", _days, "no activity yet"
-    ),
+    ChurnFeature("days_since_last_activity", "last activity {} ago", _days, "no activity yet"),
     ChurnFeature("days_since_last_session", "last session {} ago", _days, "no session yet"),
     ChurnFeature("days_since_last_purchase", "last purchase {} ago", _days, "no purchase yet"),
     ChurnFeature("tenure_days", "first seen {} ago", _days, "not seen yet"),
