@@ -69,7 +69,7 @@ def test_discounting_one_period_at_a_known_rate() -> None:
     plain = customer_lifetime_value_table(
         HAND_MADE, AS_OF, {BG_NBD: BG}, ValueSettings(horizon_days=7, annual_discount_rate=0)
     )
-    factor = 1.2 ** (-7 / 365)
+    factor = 1.2 ** (-3.5 / 365)  # the week's purchases discounted from its middle
     assert discounted["predicted_clv"].to_numpy() == pytest.approx(
         plain["predicted_clv"].to_numpy() * factor
     )

@@ -11,8 +11,9 @@ with a transaction:
 - ``expected_order_value``: Gamma-Gamma's conditional mean for a repeat buyer, the population
   mean otherwise (``expected_order_value_method`` says which; without a Gamma-Gamma fit, e.g.
   constant amounts, everyone gets the observed mean value of all transaction days);
-- ``predicted_clv``: the expected purchases of each period of the horizon, times the expected
-  order value, discounted at ``clv_annual_discount_rate`` to the as-of date;
+- ``predicted_clv``: the expected purchases of each month of the horizon, times the expected
+  order value, discounted from the month's middle at ``clv_annual_discount_rate`` to the
+  as-of date;
 - ``clv_decile``: 1..10 by cumulative distribution of predicted_clv (10 = most valuable; ties
   share a decile, and with fewer than ten customers the deciles are spread, the top one 10).
 """
@@ -85,6 +86,10 @@ CLV_COLUMNS: tuple[str, ...] = (
     "as_of_date",
     "fitted_as_of_date",
 )
+# Future purchases are discounted month by month, each month's from its middle: on the demo
+# (10% a year) this differs from discounting day by day by less than 0.01%, and each step
+# costs a pass over every customer.
+DISCOUNT_STEP_DAYS = 365.25 / 12
 GAMMA_GAMMA_METHOD = "gamma_gamma"
 POPULATION_MEAN_METHOD = "population_mean"
 
@@ -212,18 +217,20 @@ def fitted_as_of(table: pd.DataFrame, fit: str) -> dt.date | None:
 
 
 def period_discount_factors(settings: ValueSettings) -> tuple[np.ndarray, np.ndarray]:
-    """(ends of the horizon's periods in periods, discount factor of each): whole periods, the
-    last one cut at the horizon; a period's purchases are discounted from its end."""
+    """(ends of the horizon's months in periods, the discount factor of each): whole months,
+    the last one cut at the horizon; a month's purchases are discounted from its middle."""
     horizon = settings.horizon_days / settings.period_days
-    ends = np.minimum(np.arange(1, math.ceil(horizon) + 1, dtype=float), horizon)
-    years = ends * settings.period_days / 365.0
+    step = DISCOUNT_STEP_DAYS / settings.period_days
+    ends = np.minimum(np.arange(1, math.ceil(horizon / step) + 1, dtype=float) * step, horizon)
+    middles = (ends + np.concatenate([[0.0], ends[:-1]])) / 2
+    years = middles * settings.period_days / 365.0
     return ends, (1 + settings.annual_discount_rate) ** -years
 
 
 def discounted_purchases(
     fit: ModelFit, x: np.ndarray, t_x: np.ndarray, age: np.ndarray, settings: ValueSettings
 ) -> np.ndarray:
-    """Sum over the horizon's periods of the expected purchases in each, discounted."""
+    """Sum over the horizon's months of the expected purchases in each, discounted."""
     ends, factors = period_discount_factors(settings)
     total = np.zeros_like(np.asarray(x, dtype=float))
     before = np.zeros_like(total)
