@@ -159,3 +159,22 @@ def test_fits_are_kept_between_refits_and_redone_when_due(cdnow) -> None:
         "select max(fitted_as_of_date) from main.clv_model_parameters where fit = 'live'"
     )
     assert str(refitted)[:10] == "1998-07-03"
+
+
+def test_pareto_nbd_option_reproduces_the_note_through_the_project(cdnow) -> None:
+    # Fader & Hardie (2005): r 0.553, alpha 10.58, s 0.606, beta 11.67 on the same calibration.
+    project, _ = cdnow
+    with_pareto = CDNOW_VARS.replace("}", ", clv_purchase_model: pareto_nbd}")
+    project.build(
+        "--select", "int_as_of_date_resolved", "int_clv_model_parameters+", "--vars", with_pareto
+    )
+    fitted = parameters(project, "validation", "pareto_nbd")
+    for name, published in {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67}.items():
+        assert fitted.loc[name, "value"] == pytest.approx(published, rel=0.01), name
+    assert fitted["log_likelihood"].iloc[0] == pytest.approx(-9595.0, abs=0.05)
+    # BG/NBD is still fitted beside it; the predictions come from Pareto/NBD.
+    assert len(parameters(project, "validation", "bg_nbd")) == 4
+    models = project.query("select distinct purchase_model from main.customer_lifetime_value")
+    assert models["purchase_model"].tolist() == ["pareto_nbd"]
+    validation = project.query("select distinct purchase_model from main.clv_validation")
+    assert validation["purchase_model"].tolist() == ["pareto_nbd"]
