@@ -30,7 +30,7 @@ REPORT := $(OUT)/reports/segment_health.html
 QUALITY_DOCS := $(OUT)/quality/docs
 
 .PHONY: help install browser demo generate build publish quality-docs export report summary \
-	docs bench test test-spark lint format lock clean
+	docs bench bench-clv test test-spark lint format lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -85,6 +85,10 @@ EVENTS ?= 1000000
 bench: export PII_HASH_SALT ?= $(DEMO_PII_HASH_SALT)
 bench: install  ## benchmark the pipeline at EVENTS events (data/bench/results.json and .md)
 	$(BIN)/behaviorseg bench --events $(EVENTS) --out $(OUT)/bench
+
+CUSTOMERS ?= 1000000
+bench-clv: install  ## benchmark the CLV and churn models at CUSTOMERS simulated customers (data/bench/results_clv_*.json)
+	$(BIN)/behaviorseg bench-clv --customers $(CUSTOMERS) --out $(OUT)/bench
 
 test: install browser  ## lint + every test (pytest incl. dbt builds on small generated and broken data)
 	$(BIN)/ruff check .

@@ -53,6 +53,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("python: forecasts and backtests", ("forecast",)),
     ("python: decomposition, control charts, drift", ("activity/",)),
     ("experiments", ("experiments/", "experiment_results")),
+    ("python: customer value", ("intermediate/value/", "python_models/value/", "marts/value/")),
     ("quality gate: marts", ("dq_gate_marts",)),
     ("activation", ("marts/activation/",)),
     ("other", ("",)),

@@ -104,6 +104,15 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_clv(args: argparse.Namespace) -> int:
+    from behaviorseg.value.benchmark import run_value_benchmark
+
+    results = run_value_benchmark(args.customers, Path(args.out), Path(args.project_dir))
+    print((Path(args.out) / "results_clv.md").read_text())
+    print(f"Results in {args.out}/results_clv_{results['customers']}.json")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser (one sub-command per job)."""
     parser = argparse.ArgumentParser(prog="behaviorseg", description=__doc__)
@@ -160,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="data/bench")
     bench.add_argument("--project-dir", default=".", help="the dbt project to build")
     bench.set_defaults(handler=_bench)
+    bench_clv = commands.add_parser(
+        "bench-clv",
+        help="benchmark the customer-value models (CLV, churn) at a given number of customers",
+    )
+    bench_clv.add_argument("--customers", type=int, default=1_000_000)
+    bench_clv.add_argument("--out", default="data/bench")
+    bench_clv.add_argument("--project-dir", default=".", help="the dbt project to build")
+    bench_clv.set_defaults(handler=_bench_clv)
     return parser
 
 

@@ -6,10 +6,12 @@ which segment) in the same three formats, so a sync can send deltas. The previou
 Parquet file already in the output folder. A manifest records the contract version, columns,
 row counts and time of the export.
 
-Contract version 1 (changing a column name or type means a new major version):
+Contract version 1 (changing a column name or type means a new major version; a minor version
+only adds columns at the end):
 
 segment_memberships: customer_id, email_hash, segment_id, segment_name, rfm_segment,
-engagement_score, campaign, campaign_channel, campaign_offer, is_anomaly, updated_at.
+engagement_score, campaign, campaign_channel, campaign_offer, is_anomaly, updated_at, and
+since 1.1 predicted_clv, churn_probability.
 segment_membership_changes: customer_id, email_hash, change ('joined' or 'left'), segment_id,
 segment_name, changed_at.
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-EXPORT_CONTRACT_VERSION = "1.0"
+EXPORT_CONTRACT_VERSION = "1.1"
 MEMBERSHIP_COLUMNS: dict[str, str] = {
     "customer_id": "string",
     "email_hash": "string",
@@ -37,7 +39,12 @@ MEMBERSHIP_COLUMNS: dict[str, str] = {
     "campaign_offer": "string",
     "is_anomaly": "boolean",
     "updated_at": "datetime64[us]",
+    # 1.1: predicted customer value and churn propensity (README "Customer value").
+    "predicted_clv": "float64",
+    "churn_probability": "float64",
 }
+# Columns a minor version added: an earlier export's file lacks them (null when read back).
+ADDED_SINCE_1_0: tuple[str, ...] = ("predicted_clv", "churn_probability")
 CHANGE_COLUMNS: dict[str, str] = {
     "customer_id": "string",
     "email_hash": "string",
@@ -113,7 +120,11 @@ def previous_memberships(out_dir: Path) -> pd.DataFrame | None:
     path = out_dir / f"{MEMBERSHIPS}.parquet"
     if not path.exists():
         return None
-    return conform(pd.read_parquet(path), MEMBERSHIP_COLUMNS, MEMBERSHIPS)
+    previous = pd.read_parquet(path)
+    for column in ADDED_SINCE_1_0:
+        if column not in previous.columns:
+            previous[column] = None
+    return conform(previous, MEMBERSHIP_COLUMNS, MEMBERSHIPS)
 
 
 def write_all_formats(frame: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:

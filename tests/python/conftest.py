@@ -36,3 +36,11 @@ def generated_build(tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
     )
     project.build()
     return project
+
+
+@pytest.fixture(scope="session")
+def cdnow_wheel(request: pytest.FixtureRequest) -> Path:
+    """The lifetimes wheel holding the CDNOW data (downloaded once into pytest's cache)."""
+    from cdnow_data import lifetimes_wheel
+
+    return lifetimes_wheel(Path(request.config.cache.mkdir("lifetimes-wheel")))

@@ -6,7 +6,13 @@ import datetime as dt
 
 import pandas as pd
 
-from behaviorseg.exports import MEMBERSHIP_COLUMNS, conform, membership_changes
+from behaviorseg.exports import (
+    MEMBERSHIP_COLUMNS,
+    MEMBERSHIPS,
+    conform,
+    membership_changes,
+    previous_memberships,
+)
 
 WHEN = dt.datetime(2026, 1, 2, 3, 4, 5)
 
@@ -22,6 +28,8 @@ def members(rows: list[tuple[str, int, str]]) -> pd.DataFrame:
         campaign_offer=None,
         is_anomaly=False,
         updated_at=pd.Timestamp("2026-01-01"),
+        predicted_clv=120.5,
+        churn_probability=0.2,
     )
     return conform(frame, MEMBERSHIP_COLUMNS, "test")
 
@@ -51,3 +59,14 @@ def test_moves_joins_and_leaves_between_two_exports() -> None:
 def test_no_change_means_no_rows() -> None:
     same = members([("a", 1, "One")])
     assert membership_changes(same, same, WHEN).empty
+
+
+def test_an_export_of_contract_1_0_still_reads_as_the_previous_one(tmp_path) -> None:
+    # Contract 1.1 added predicted_clv and churn_probability at the end; the file of a 1.0
+    # export lacks them and still gives the deltas.
+    old = members([("a", 1, "One")]).drop(columns=["predicted_clv", "churn_probability"])
+    old.to_parquet(tmp_path / f"{MEMBERSHIPS}.parquet")
+    previous = previous_memberships(tmp_path)
+    assert list(previous.columns) == list(MEMBERSHIP_COLUMNS)
+    assert previous["predicted_clv"].isna().all()
+    assert membership_changes(previous, members([("a", 1, "One")]), WHEN).empty

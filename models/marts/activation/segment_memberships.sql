@@ -1,8 +1,8 @@
 -- depends_on: {{ ref('dq_gate_marts') }}
 {#
     What CRM/CDP and marketing-automation tools receive: one row per customer who gave
-    marketing consent, with their segment, RFM segment, engagement and the segment's campaign
-    idea. Customers without marketing consent are never here. Written to files by
+    marketing consent, with their segment, RFM segment, engagement, the segment's campaign
+    idea, and (export contract 1.1) their predicted CLV and churn probability. Customers without marketing consent are never here. Written to files by
     `behaviorseg export` (the versioned export contract, see the README). Built only after the
     marts quality gate passed.
 #}
@@ -43,6 +43,18 @@ segment_campaigns as (
 
 ),
 
+customer_lifetime_value as (
+
+    select * from {{ ref('customer_lifetime_value') }}
+
+),
+
+customer_churn_risk as (
+
+    select * from {{ ref('customer_churn_risk') }}
+
+),
+
 current_memberships as (
 
     -- When the customer's current membership started (the snapshot's open version).
@@ -69,7 +81,9 @@ final as (
         coalesce(customer_anomalies.is_anomaly, false) as is_anomaly,
         cast(coalesce(
             current_memberships.membership_started_at, customer_segments.assigned_at
-        ) as timestamp) as updated_at
+        ) as timestamp) as updated_at,
+        customer_lifetime_value.predicted_clv,
+        customer_churn_risk.churn_probability
     from customer_segments
     inner join customers
         on customers.customer_id = customer_segments.customer_id
@@ -81,6 +95,10 @@ final as (
         on current_memberships.customer_id = customer_segments.customer_id
     left join segment_campaigns
         on segment_campaigns.segment_name = customer_segments.segment_name
+    left join customer_lifetime_value
+        on customer_lifetime_value.customer_id = customer_segments.customer_id
+    left join customer_churn_risk
+        on customer_churn_risk.customer_id = customer_segments.customer_id
     where customers.has_marketing_consent
 
 )

@@ -75,7 +75,8 @@ def timestamp_range(
     floor_severity: str = "critical",
     timestamp_floor: dt.datetime = TIMESTAMP_FLOOR,
 ) -> list[Check]:
-    """A timestamp column: never null, not before the floor, not in the future."""
+    """A timestamp column: never null, not before the floor (var raw_timestamp_floor, the one
+    staging quarantines by), not in the future."""
     floor_check = critical if floor_severity == "critical" else warning
     return [
         critical(

@@ -25,6 +25,7 @@ from behaviorseg.report.insights import (
     profile_sentence,
 )
 from behaviorseg.report.page import Section, escape, figure_html, note, table_html
+from behaviorseg.report.value import customer_value_section
 from behaviorseg.report.warehouse import MAP_SAMPLE_SEED, ReportData
 
 MAP_MAX_POINTS = 5_000
@@ -622,5 +623,6 @@ SECTION_BUILDERS: Sequence[tuple[str, str, SectionBuilder]] = (
     ("forecasts", "Forecasts", forecast_section),
     ("monitoring", "Monitoring: control charts and drift", control_chart_section),
     ("rfm", "RFM", rfm_section),
+    ("value", "Customer value", customer_value_section),
     ("quality", "Data quality", data_quality_section),
 )

@@ -43,6 +43,9 @@ class ReportData:
     reconciliation: pd.DataFrame
     dq_results: pd.DataFrame | None
     campaigns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    clv_by_segment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    clv_validation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    churn_validation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def existing_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
@@ -75,6 +78,23 @@ def _map_customers_sql(tables: set[str]) -> str:
         {join}
         using sample reservoir({MAP_FIT_MAX_ROWS} rows) repeatable ({MAP_SAMPLE_SEED})
     """
+
+
+CLV_BY_SEGMENT_SQL = """
+    select
+        segments.segment_id,
+        segments.segment_name,
+        count(*) as customers,
+        count(clv.predicted_clv) as valued_customers,
+        coalesce(sum(clv.predicted_clv), 0) as total_predicted_clv,
+        avg(clv.predicted_clv) as mean_predicted_clv,
+        avg(churn.churn_probability) as mean_churn_probability
+    from main.customer_segments as segments
+    left join main.customer_lifetime_value as clv using (customer_id)
+    left join main.customer_churn_risk as churn using (customer_id)
+    group by all
+    order by total_predicted_clv desc, segments.segment_id
+"""
 
 
 def _latest_dq_results(
@@ -183,5 +203,15 @@ def load_report_data(warehouse: Path) -> ReportData:
             dq_results=_latest_dq_results(connection, tables),
             campaigns=read(
                 ["reference.segment_campaigns"], "select * from reference.segment_campaigns"
+            ),
+            clv_by_segment=read(
+                [*segments, "main.customer_lifetime_value", "main.customer_churn_risk"],
+                CLV_BY_SEGMENT_SQL,
+            ),
+            clv_validation=read(["main.clv_validation"], "select * from main.clv_validation"),
+            churn_validation=read(
+                ["main.churn_model_validation"],
+                "select * from main.churn_model_validation order by row_type desc, population, "
+                "decile",
             ),
         )
