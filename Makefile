@@ -87,6 +87,7 @@ bench: install  ## benchmark the pipeline at EVENTS events (data/bench/results.j
 	$(BIN)/behaviorseg bench --events $(EVENTS) --out $(OUT)/bench
 
 CUSTOMERS ?= 1000000
+bench-clv: export PII_HASH_SALT ?= $(DEMO_PII_HASH_SALT)
 bench-clv: install  ## benchmark the CLV and churn models at CUSTOMERS simulated customers (data/bench/results_clv_*.json)
 	$(BIN)/behaviorseg bench-clv --customers $(CUSTOMERS) --out $(OUT)/bench
 
