@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SPARK_STAMP := $(VENV)/.installed-spark
 
-# Demo data set size (see README: ~20k customers, a year, ~6.5M web + ~3.5M app events).
+# Demo data set size (see docs/synthetic-data.md: ~20k customers, a year, ~6.5M web + ~3.5M app events).
 DEMO_CUSTOMERS ?= 20000
 DEMO_DAYS ?= 365
 DEMO_SEED ?= 42
@@ -48,7 +48,7 @@ browser:  ## make sure Debian's chromium is there (the report's browser test ren
 		echo "Installing Debian's chromium for the report test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-# The PII hashing key (HMAC-SHA-256, README "Configuration"). A build without PII_HASH_SALT
+# The PII hashing key (HMAC-SHA-256, docs/configuration.md). A build without PII_HASH_SALT
 # stops; the demo path alone falls back to this documented demo key (never use it for real data).
 DEMO_PII_HASH_SALT := behaviorseg-demo-key-not-a-secret
 demo: export PII_HASH_SALT ?= $(DEMO_PII_HASH_SALT)

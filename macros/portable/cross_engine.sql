@@ -2,7 +2,7 @@
     Cross-engine helpers: where DuckDB and Spark SQL differ and dbt's cross-database macros do
     not give the same answer on both, one macro per construct. Each is dispatched: `default__`
     is the SQL the project always ran on DuckDB (unchanged, so the DuckDB path stays as fast as
-    before), `spark__` gives the same values on Spark (the `spark` target, README "Running on a
+    before), `spark__` gives the same values on Spark (the `spark` target, docs/spark.md "Running on a
     distributed warehouse"). The staging typing, PII and JSON helpers are dispatched the same
     way in macros/staging/.
 -#}

@@ -35,7 +35,7 @@
 
 {% macro duckdb_pii_key_pad(pad) -%}
     coalesce(cast(getvariable('behaviorseg_pii_hmac_{{ pad }}') as blob),
-        cast(error('PII_HASH_SALT is not set on this connection (README: Configuration)') as blob))
+        cast(error('PII_HASH_SALT is not set on this connection (docs/configuration.md)') as blob))
 {%- endmacro %}
 
 {% macro spark__hash_pii(expression) -%}

@@ -39,7 +39,7 @@ MEMBERSHIP_COLUMNS: dict[str, str] = {
     "campaign_offer": "string",
     "is_anomaly": "boolean",
     "updated_at": "datetime64[us]",
-    # 1.1: predicted customer value and churn propensity (README "Customer value").
+    # 1.1: predicted customer value and churn propensity (docs/customer_value.md).
     "predicted_clv": "float64",
     "churn_probability": "float64",
 }

@@ -97,7 +97,7 @@ def test_holdout_counts_every_transaction_day_after_the_calibration(cdnow) -> No
     assert validation.loc["0", "customers"] == (repeaters == 1).sum() == 1411
     assert list(validation.index) == ["0", "1", "2", "3", "4", "5", "6", "7+", "all"]
     assert validation.loc["all", "auc"] > 0.7
-    # BG/NBD's conditional expectations of the 39 holdout weeks, summed (README figure).
+    # BG/NBD's conditional expectations of the 39 holdout weeks, summed (docs/figures.md).
     assert validation.loc["all", "predicted_total"] == pytest.approx(1653.4, abs=0.5)
 
 

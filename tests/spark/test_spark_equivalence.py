@@ -9,7 +9,7 @@ scores, the quality and trigger marts) is compared row for row: the same columns
 order, the same keys, the same values, floating point within 1e-9 (nothing else is rounded).
 
 Not part of the default pytest run (pyproject's testpaths is tests/python): `make test-spark`.
-Needs Java 17 and dbt-spark with pyspark (README, "Running on a distributed warehouse").
+Needs Java 17 and dbt-spark with pyspark (docs/spark.md).
 """
 
 from __future__ import annotations

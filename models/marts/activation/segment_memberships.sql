@@ -3,7 +3,7 @@
     What CRM/CDP and marketing-automation tools receive: one row per customer who gave
     marketing consent, with their segment, RFM segment, engagement, the segment's campaign
     idea, and (export contract 1.1) their predicted CLV and churn probability. Customers without marketing consent are never here. Written to files by
-    `behaviorseg export` (the versioned export contract, see the README). Built only after the
+    `behaviorseg export` (the versioned export contract, see docs/activation.md). Built only after the
     marts quality gate passed.
 #}
 

@@ -1,4 +1,4 @@
-"""Suites for the raw inputs, written from the README's data contract: two per raw entity.
+"""Suites for the raw inputs, written from the data contract (docs/data-contract.md): two per raw entity.
 
 - ``raw__<entity>__files`` (the contract, per file): validated on a frame with one row per file
   of the new load (:func:`file_profile_columns`, built by DuckDB): the file is readable and not
@@ -63,7 +63,7 @@ BOOLEAN_CODES = ("true", "false", "t", "f", "yes", "no", "y", "n", "1", "0")
 
 @dataclass(frozen=True)
 class RawEntityContract:
-    """What the README's data contract says about one raw entity folder."""
+    """What the data contract says about one raw entity folder."""
 
     entity: str
     required_columns: tuple[str, ...]
