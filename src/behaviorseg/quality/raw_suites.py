@@ -1,4 +1,4 @@
-"""Suites for the raw inputs, written from the data contract (docs/data-contract.md): two per raw entity.
+"""Suites for the raw inputs, from the data contract (docs/data-contract.md): two per entity.
 
 - ``raw__<entity>__files`` (the contract, per file): validated on a frame with one row per file
   of the new load (:func:`file_profile_columns`, built by DuckDB): the file is readable and not
