@@ -6,12 +6,12 @@ which segment) in the same three formats, so a sync can send deltas. The previou
 Parquet file already in the output folder. A manifest records the contract version, columns,
 row counts and time of the export.
 
-Contract version 1 (changing a column name or type means a new major version; a minor version
+Contract version 1.2 (changing a column name or type means a new major version; a minor version
 only adds columns at the end):
 
 segment_memberships: customer_id, email_hash, segment_id, segment_name, rfm_segment,
 engagement_score, campaign, campaign_channel, campaign_offer, is_anomaly, updated_at, and
-since 1.1 predicted_clv, churn_probability.
+since 1.1 predicted_clv, churn_probability, and since 1.2 lifecycle_stage.
 segment_membership_changes: customer_id, email_hash, change ('joined' or 'left'), segment_id,
 segment_name, changed_at.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-EXPORT_CONTRACT_VERSION = "1.1"
+EXPORT_CONTRACT_VERSION = "1.2"
 MEMBERSHIP_COLUMNS: dict[str, str] = {
     "customer_id": "string",
     "email_hash": "string",
@@ -42,9 +42,11 @@ MEMBERSHIP_COLUMNS: dict[str, str] = {
     # 1.1: predicted customer value and churn propensity (docs/customer_value.md).
     "predicted_clv": "float64",
     "churn_probability": "float64",
+    # 1.2: the customer's lifecycle stage (customer_lifecycle, docs/lifecycle.md).
+    "lifecycle_stage": "string",
 }
 # Columns a minor version added: an earlier export's file lacks them (null when read back).
-ADDED_SINCE_1_0: tuple[str, ...] = ("predicted_clv", "churn_probability")
+ADDED_SINCE_1_0: tuple[str, ...] = ("predicted_clv", "churn_probability", "lifecycle_stage")
 CHANGE_COLUMNS: dict[str, str] = {
     "customer_id": "string",
     "email_hash": "string",

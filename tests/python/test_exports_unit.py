@@ -30,6 +30,7 @@ def members(rows: list[tuple[str, int, str]]) -> pd.DataFrame:
         updated_at=pd.Timestamp("2026-01-01"),
         predicted_clv=120.5,
         churn_probability=0.2,
+        lifecycle_stage="active",
     )
     return conform(frame, MEMBERSHIP_COLUMNS, "test")
 
@@ -62,11 +63,28 @@ def test_no_change_means_no_rows() -> None:
 
 
 def test_an_export_of_contract_1_0_still_reads_as_the_previous_one(tmp_path) -> None:
-    # Contract 1.1 added predicted_clv and churn_probability at the end; the file of a 1.0
-    # export lacks them and still gives the deltas.
-    old = members([("a", 1, "One")]).drop(columns=["predicted_clv", "churn_probability"])
+    # Contract 1.1 added predicted_clv and churn_probability at the end, 1.2 lifecycle_stage;
+    # the file of a 1.0 export lacks them and still gives the deltas.
+    old = members([("a", 1, "One")]).drop(
+        columns=["predicted_clv", "churn_probability", "lifecycle_stage"]
+    )
     old.to_parquet(tmp_path / f"{MEMBERSHIPS}.parquet")
     previous = previous_memberships(tmp_path)
     assert list(previous.columns) == list(MEMBERSHIP_COLUMNS)
     assert previous["predicted_clv"].isna().all()
     assert membership_changes(previous, members([("a", 1, "One")]), WHEN).empty
+
+
+def test_an_export_of_contract_1_1_reads_with_an_empty_lifecycle_stage(tmp_path) -> None:
+    old = members([("a", 1, "One"), ("b", 2, "Two")]).drop(columns=["lifecycle_stage"])
+    old.to_parquet(tmp_path / f"{MEMBERSHIPS}.parquet")
+    previous = previous_memberships(tmp_path)
+    assert list(previous.columns)[-1] == "lifecycle_stage"
+    assert list(previous.columns)[:-1] == list(old.columns)
+    assert previous["lifecycle_stage"].isna().all()
+    assert previous["predicted_clv"].tolist() == [120.5, 120.5]
+    changes = membership_changes(previous, members([("a", 1, "One"), ("b", 1, "One")]), WHEN)
+    assert sorted(map(tuple, changes[["customer_id", "change"]].values)) == [
+        ("b", "joined"),
+        ("b", "left"),
+    ]

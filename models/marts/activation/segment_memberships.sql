@@ -2,7 +2,7 @@
 {#
     What CRM/CDP and marketing-automation tools receive: one row per customer who gave
     marketing consent, with their segment, RFM segment, engagement, the segment's campaign
-    idea, and (export contract 1.1) their predicted CLV and churn probability. Customers without marketing consent are never here. Written to files by
+    idea, and (export contract 1.1) their predicted CLV and churn probability, and (1.2) their lifecycle stage. Customers without marketing consent are never here. Written to files by
     `behaviorseg export` (the versioned export contract, see docs/activation.md). Built only after the
     marts quality gate passed.
 #}
@@ -55,6 +55,12 @@ customer_churn_risk as (
 
 ),
 
+customer_lifecycle as (
+
+    select * from {{ ref('customer_lifecycle') }}
+
+),
+
 current_memberships as (
 
     -- When the customer's current membership started (the snapshot's open version).
@@ -83,7 +89,8 @@ final as (
             current_memberships.membership_started_at, customer_segments.assigned_at
         ) as timestamp) as updated_at,
         customer_lifetime_value.predicted_clv,
-        customer_churn_risk.churn_probability
+        customer_churn_risk.churn_probability,
+        customer_lifecycle.lifecycle_stage
     from customer_segments
     inner join customers
         on customers.customer_id = customer_segments.customer_id
@@ -99,6 +106,8 @@ final as (
         on customer_lifetime_value.customer_id = customer_segments.customer_id
     left join customer_churn_risk
         on customer_churn_risk.customer_id = customer_segments.customer_id
+    left join customer_lifecycle
+        on customer_lifecycle.customer_id = customer_segments.customer_id
     where customers.has_marketing_consent
 
 )

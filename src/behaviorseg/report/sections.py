@@ -24,6 +24,7 @@ from behaviorseg.report.insights import (
     pca_map,
     profile_sentence,
 )
+from behaviorseg.report.lifecycle import lifecycle_section
 from behaviorseg.report.page import Section, escape, figure_html, note, table_html
 from behaviorseg.report.value import customer_value_section
 from behaviorseg.report.warehouse import MAP_SAMPLE_SEED, ReportData
@@ -624,5 +625,6 @@ SECTION_BUILDERS: Sequence[tuple[str, str, SectionBuilder]] = (
     ("monitoring", "Monitoring: control charts and drift", control_chart_section),
     ("rfm", "RFM", rfm_section),
     ("value", "Customer value", customer_value_section),
+    ("lifecycle", "Lifecycle", lifecycle_section),
     ("quality", "Data quality", data_quality_section),
 )

@@ -46,6 +46,8 @@ class ReportData:
     clv_by_segment: pd.DataFrame = field(default_factory=pd.DataFrame)
     clv_validation: pd.DataFrame = field(default_factory=pd.DataFrame)
     churn_validation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lifecycle_by_segment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lifecycle_weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def existing_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
@@ -79,6 +81,16 @@ def _map_customers_sql(tables: set[str]) -> str:
         using sample reservoir({MAP_FIT_MAX_ROWS} rows) repeatable ({MAP_SAMPLE_SEED})
     """
 
+
+LIFECYCLE_BY_SEGMENT_SQL = """
+    select
+        segments.segment_name,
+        lifecycle.lifecycle_stage,
+        count(*) as customers
+    from main.customer_segments as segments
+    left join main.customer_lifecycle as lifecycle using (customer_id)
+    group by all
+"""
 
 CLV_BY_SEGMENT_SQL = """
     select
@@ -213,5 +225,11 @@ def load_report_data(warehouse: Path) -> ReportData:
                 ["main.churn_model_validation"],
                 "select * from main.churn_model_validation order by row_type desc, population, "
                 "decile",
+            ),
+            lifecycle_by_segment=read(
+                [*segments, "main.customer_lifecycle"], LIFECYCLE_BY_SEGMENT_SQL
+            ),
+            lifecycle_weekly=read(
+                ["main.lifecycle_weekly"], "select * from main.lifecycle_weekly order by week_start"
             ),
         )
