@@ -329,7 +329,9 @@ def test_obvious_profiles_get_the_obvious_names() -> None:
     }
     # Gone quiet, but only 1.5 usual gaps without activity: not churn risk, just a fact.
     late = name_segments(profiles, segment_medians=medians.assign(inactivity_ratio=1.5))
-    assert late["segment_name"].tolist()[1] == "Long since last visit, later than their usual rhythm"
+    assert (
+        late["segment_name"].tolist()[1] == "Long since last visit, later than their usual rhythm"
+    )
 
 
 def test_more_segments_than_rules_still_get_distinct_names() -> None:
