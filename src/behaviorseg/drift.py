@@ -18,8 +18,10 @@ Control chart, per daily series (date, value; missing days completed with 0 as i
   days as baseline and monitors everything after. The centre line is the baseline mean and
   sigma = mean moving range / 1.128 (the d2 constant for ranges of two), limits at centre
   +- 3 sigma. A baseline with fewer than ``min_baseline_days`` (14) days gives no chart and
-  no alerts. A flat baseline has sigma 0: any later departure from it is then infinitely far
-  out (and flagged), equality is not.
+  no alerts. Sigma has a floor of 1% of the baseline's mean absolute level
+  (``behaviorseg.timeseries.scale_floor``), and z is capped at +-1,000
+  (``behaviorseg.timeseries.MAX_ABS_Z``): a flat baseline's later departures are far out (and
+  flagged) without becoming infinite; equality is not.
 - Western Electric rules, on the standardised z = (charted - centre) / sigma:
   1. one point beyond 3 sigma (``we1_beyond_3_sigma``, severity ``critical``);
   2. 2 of 3 consecutive points beyond 2 sigma on the same side (``we2_2_of_3_beyond_2_sigma``);
@@ -56,7 +58,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from behaviorseg.timeseries import DEFAULT_SERIES_KEYS, complete_daily_series, decompose_series
+from behaviorseg.timeseries import (
+    DEFAULT_SERIES_KEYS,
+    MAX_ABS_Z,
+    complete_daily_series,
+    decompose_series,
+    scale_floor,
+)
 
 D2_MOVING_RANGE = 1.128
 DEFAULT_BASELINE_DAYS = 91
@@ -148,17 +156,17 @@ def individuals_limits(baseline: np.ndarray) -> ControlLimits:
     if baseline.size < 2:
         raise ValueError("an individuals chart needs at least 2 baseline points")
     moving_range = np.abs(np.diff(baseline))
-    return ControlLimits(
-        centre=float(baseline.mean()), sigma=float(moving_range.mean() / D2_MOVING_RANGE)
-    )
+    sigma = max(float(moving_range.mean() / D2_MOVING_RANGE), scale_floor(baseline))
+    return ControlLimits(centre=float(baseline.mean()), sigma=sigma)
 
 
 def standardise(values: np.ndarray, limits: ControlLimits) -> np.ndarray:
-    """z = (x - centre) / sigma; with sigma 0, 0 on the centre and +-inf off it."""
+    """z = (x - centre) / sigma, capped at +-MAX_ABS_Z; with sigma 0, 0 on the centre and
+    +-MAX_ABS_Z off it."""
     deviation = np.asarray(values, dtype=float) - limits.centre
     if limits.sigma > 0:
-        return deviation / limits.sigma
-    return np.where(deviation == 0, 0.0, np.sign(deviation) * np.inf)
+        return np.clip(deviation / limits.sigma, -MAX_ABS_Z, MAX_ABS_Z)
+    return np.where(deviation == 0, 0.0, np.sign(deviation) * MAX_ABS_Z)
 
 
 def western_electric_flags(

@@ -16,7 +16,14 @@ A daily series is a frame (date, value). Before decomposing:
 - ``resid_z`` is a robust z-score of the residual: (resid - median) / (1.4826 * MAD), the
   modified z-score of Iglewicz and Hoaglin; ``is_anomaly`` is ``|resid_z| > 3.5`` by default.
   If the MAD is 0 (more than half the residuals equal), the mean absolute deviation scaled to a
-  normal sigma is used instead; if that is 0 too, every z is 0.
+  normal sigma is used instead. The scale has a floor: ``SCALE_FLOOR_FRACTION`` (1%) of the
+  series' mean absolute level, so a series that STL fits almost exactly (a sparse series of
+  zeros, whose residuals are float noise) cannot turn a rounding error into a z of 1e13. If
+  the scale is still 0 (an all-zero series), every z is 0. Whatever the scale, ``|resid_z|``
+  is capped at ``MAX_ABS_Z`` (1,000): beyond that a z-score says nothing more;
+- ``has_enough_data`` is False on a day whose centred ``trend_window`` (29 days, fewer at the
+  ends) has fewer than ``MIN_ACTIVE_DAYS`` (7) days with a non-zero value: too little data to
+  judge, so such a day is never an anomaly (its ``resid_z`` is still reported).
 
 Series shorter than two periods (14 days) cannot be decomposed: they are returned with NaN
 components, no anomaly flags and ``is_decomposed = False``.
@@ -36,6 +43,9 @@ TREND_WINDOW = 29
 ANOMALY_Z_THRESHOLD = 3.5
 MAD_TO_SIGMA = 1.4826  # sigma of a normal distribution = 1.4826 * MAD
 MEAN_ABS_DEV_TO_SIGMA = float(np.sqrt(np.pi / 2))
+SCALE_FLOOR_FRACTION = 0.01  # the z scale is at least 1% of the series' mean absolute level
+MAX_ABS_Z = 1000.0
+MIN_ACTIVE_DAYS = 7  # non-zero days a day's centred trend window needs to judge it
 DEFAULT_SERIES_KEYS: tuple[str, ...] = ("segment_id", "metric")
 DECOMPOSITION_COLUMNS: tuple[str, ...] = (
     "date",
@@ -46,6 +56,7 @@ DECOMPOSITION_COLUMNS: tuple[str, ...] = (
     "resid_z",
     "is_anomaly",
     "is_decomposed",
+    "has_enough_data",
 )
 
 
@@ -74,8 +85,12 @@ def complete_daily_series(
     return pd.DataFrame({"date": full_range, "value": daily.to_numpy(dtype=float)})
 
 
-def robust_z_scores(values: np.ndarray) -> np.ndarray:
-    """Modified z-scores (x - median) / (1.4826 * MAD); NaNs stay NaN."""
+def robust_z_scores(values: np.ndarray, min_scale: float = 0.0) -> np.ndarray:
+    """Modified z-scores (x - median) / max(1.4826 * MAD, ``min_scale``); NaNs stay NaN.
+
+    A MAD of 0 falls back to the scaled mean absolute deviation; a scale of 0 after the floor
+    gives z 0. The result is clipped to +-``MAX_ABS_Z``.
+    """
     values = np.asarray(values, dtype=float)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -84,9 +99,26 @@ def robust_z_scores(values: np.ndarray) -> np.ndarray:
     scale = MAD_TO_SIGMA * np.median(np.abs(finite - np.median(finite)))
     if scale == 0:
         scale = MEAN_ABS_DEV_TO_SIGMA * np.mean(np.abs(finite - np.median(finite)))
+    scale = max(scale, min_scale)
     if scale == 0:
         return np.where(np.isfinite(values), 0.0, np.nan)
-    return deviation / scale
+    return np.clip(deviation / scale, -MAX_ABS_Z, MAX_ABS_Z)
+
+
+def scale_floor(values: np.ndarray, fraction: float = SCALE_FLOOR_FRACTION) -> float:
+    """The smallest scale a z-score of this series may use: ``fraction`` of its mean |level|."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(fraction * np.mean(np.abs(finite))) if finite.size else 0.0
+
+
+def enough_data(
+    values: np.ndarray, window: int = TREND_WINDOW, min_active_days: int = MIN_ACTIVE_DAYS
+) -> np.ndarray:
+    """Per day: at least ``min_active_days`` non-zero values in the centred ``window``."""
+    active = pd.Series((np.nan_to_num(np.asarray(values, dtype=float)) != 0).astype(float))
+    counts = active.rolling(window, center=True, min_periods=1).sum()
+    return (counts >= min_active_days).to_numpy()
 
 
 def decompose_series(
@@ -116,14 +148,16 @@ def decompose_series(
     fit = STL(
         values, period=period, seasonal=seasonal_window, trend=trend_window, robust=robust
     ).fit()
-    resid_z = robust_z_scores(fit.resid)
+    resid_z = robust_z_scores(fit.resid, min_scale=scale_floor(values))
+    judged = enough_data(values, window=trend_window or TREND_WINDOW)
     return daily.assign(
         trend=fit.trend,
         seasonal=fit.seasonal,
         resid=fit.resid,
         resid_z=resid_z,
-        is_anomaly=np.abs(resid_z) > anomaly_threshold,
+        is_anomaly=judged & (np.abs(resid_z) > anomaly_threshold),
         is_decomposed=True,
+        has_enough_data=judged,
     ).loc[:, list(DECOMPOSITION_COLUMNS)]
 
 
@@ -136,6 +170,7 @@ def _undecomposed(daily: pd.DataFrame) -> pd.DataFrame:
         resid_z=np.nan,
         is_anomaly=False,
         is_decomposed=False,
+        has_enough_data=False,
     ).loc[:, list(DECOMPOSITION_COLUMNS)]
 
 

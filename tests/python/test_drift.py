@@ -21,6 +21,7 @@ from behaviorseg.drift import (
     psi_by_segment,
     psi_severity,
     spc_alerts,
+    standardise,
     western_electric_flags,
 )
 
@@ -292,3 +293,13 @@ def test_control_charts_reuse_the_decomposition_and_chart_the_same() -> None:
         moved.loc[decomposed, "charted"].astype(float),
         fitted_here.loc[decomposed, "charted"].astype(float) - 1.0,
     )
+
+
+def test_a_flat_baseline_gives_far_but_finite_z_scores() -> None:
+    # Baseline 10 every day: sigma is floored at 1% of the level (0.1), so 11 is 10 sigma out.
+    limits = individuals_limits(np.full(20, 10.0))
+    assert limits.sigma == pytest.approx(0.1)
+    np.testing.assert_allclose(standardise(np.array([10.0, 11.0, 9.0]), limits), [0, 10, -10])
+    # A baseline of zeros has no level to floor by: a departure is capped at 1,000, not inf.
+    zeros = individuals_limits(np.zeros(20))
+    assert standardise(np.array([0.0, 3.0, -1e9]), zeros).tolist() == [0.0, 1000.0, -1000.0]

@@ -20,6 +20,7 @@ from behaviorseg.report import build_report
 from behaviorseg.report.actions import (
     DEFAULT_SEGMENT_ACTIONS,
     GENERIC_ACTION,
+    LAPSED_ACTION,
     actions_from_frame,
     merged_actions,
     suggested_action,
@@ -65,9 +66,21 @@ def test_distinctive_features_are_the_largest_absolute_z_scores() -> None:
 
 
 def test_profile_sentence_names_the_most_distinctive_features_in_plain_words() -> None:
-    z = pd.Series({"frequency": 1.8, "recency_days": -1.2, "app_share": 0.05, "monetary": 0.4})
+    z = pd.Series(
+        {
+            "frequency": 1.8,
+            "recency_days": -1.2,
+            "app_share": 0.05,
+            "monetary": 0.4,
+            "average_order_value": 0.1,
+        }
+    )
     assert profile_sentence(z) == (
         "Frequent orders, recent order and high spend compared with the average customer."
+    )
+    # Without order values (absent or constant), "spend" is not said: it would mirror orders.
+    assert profile_sentence(z.drop("average_order_value")) == (
+        "Frequent orders and recent order compared with the average customer."
     )
     assert profile_sentence(pd.Series({"frequency": 0.1})).startswith("Close to the average")
 
@@ -119,10 +132,13 @@ def test_sizes_history_compares_a_re_render_with_the_build_before(tmp_path: Path
 def test_suggested_action_by_name_then_profile_then_generic() -> None:
     assert suggested_action("Churn Risk") == DEFAULT_SEGMENT_ACTIONS["Churn Risk"]
     descriptive = [("days_since_last_session", 1.7), ("sessions_per_week", -1.3)]
-    assert (
-        suggested_action("Long since last visit, rare sessions", descriptive)
-        == DEFAULT_SEGMENT_ACTIONS["Churn Risk"]
-    )
+    # A long absence alone is no churn risk: a reminder, not the Churn Risk campaign.
+    assert suggested_action("Long since last visit, rare sessions", descriptive) == LAPSED_ACTION
+    # Frequent sessions without app data: not the (app push) Power Users campaign.
+    web_only = [("sessions_per_week", 1.8), ("pages_per_session", 1.0)]
+    assert suggested_action("Frequent sessions, many pages per visit", web_only) == GENERIC_ACTION
+    with_app = [*web_only, ("app_share", 1.2)]
+    assert suggested_action("x", with_app) == DEFAULT_SEGMENT_ACTIONS["Power Users"]
     assert suggested_action("Deep scrolling", [("avg_scroll_depth", 2.0)]) == GENERIC_ACTION
     assert suggested_action("Something new") == GENERIC_ACTION
 

@@ -103,3 +103,44 @@ def test_decompose_many_keeps_series_apart():
         a_rows.loc[:, list(DECOMPOSITION_COLUMNS)], decompose_series(first)
     )
     assert not result.loc[result["segment_id"] == "b", "is_decomposed"].any()
+
+
+def sparse_series(days: int = 120, event_days: tuple[int, ...] = (15, 60, 100)) -> pd.DataFrame:
+    """A count series that is 0 on every day but three, each with one event."""
+    values = np.zeros(days)
+    values[list(event_days)] = 1.0
+    return pd.DataFrame({"date": pd.date_range(START, periods=days), "value": values})
+
+
+def test_a_sparse_series_keeps_z_finite_and_is_marked_too_thin_to_judge():
+    result = decompose_series(sparse_series())
+    assert result["is_decomposed"].all()
+    assert np.isfinite(result["resid_z"]).all()
+    assert result["resid_z"].abs().max() <= 1000
+    # 3 active days in 120: no 29-day window holds the 7 active days judging needs.
+    assert not result["has_enough_data"].any()
+    assert not result["is_anomaly"].any()
+
+
+def test_float_noise_residuals_do_not_become_huge_z_scores():
+    # MAD 0 and residuals of 1e-13: the 1%-of-level floor (level 1/120) bounds the scale.
+    residuals = np.zeros(120)
+    residuals[5] = 1e-13
+    assert robust_z_scores(residuals, min_scale=0.01 / 120)[5] == pytest.approx(1.2e-9)
+    # An outlier a billion MADs out is capped at 1,000.
+    assert robust_z_scores(np.array([1.0, 2.0, 3.0, 1e9]))[-1] == 1000
+
+
+def test_a_dense_series_has_enough_data_and_keeps_its_spike():
+    result = decompose_series(synthetic_series())
+    assert result["has_enough_data"].all()
+    assert result.loc[SPIKE_DAY, "is_anomaly"]
+
+
+def test_a_series_that_goes_quiet_is_judged_only_while_it_has_data():
+    values = np.r_[np.full(60, 20.0), np.zeros(60)]
+    values[:60] += np.tile([1.0, -1.0, 2.0, 0.0, -2.0, 1.0, -1.0], 9)[:60]
+    frame = pd.DataFrame({"date": pd.date_range(START, periods=120), "value": values})
+    judged = decompose_series(frame)["has_enough_data"].to_numpy()
+    assert judged[:60].all()
+    assert not judged[90:].any()

@@ -4,7 +4,8 @@ The table mirrors the seed ``segment_campaigns`` (segment_name, campaign, channe
 when the warehouse has ``reference.segment_campaigns`` its rows replace these defaults, so
 marketing edits one CSV instead of this module. Segments with a descriptive name (no rule
 matched, e.g. "High app share, frequent sessions") get an action from their most distinctive
-feature, and a generic one when none of those fits.
+feature (a persona's action only where the profile meets that persona's naming rule), and a
+generic one when none of those fits.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+
+from behaviorseg.segmentation.naming import DEFAULT_NAMING_RULES, rule_eligibility
 
 ACTION_COLUMNS: tuple[str, ...] = ("segment_name", "campaign", "channel", "offer", "goal")
 
@@ -91,20 +94,35 @@ DEFAULT_SEGMENT_ACTIONS: dict[str, SegmentAction] = {
     ),
 }
 
-# For descriptive names: (feature, "high" or "low", action), checked against the segment's
-# most distinctive features in order, so the strongest trait picks the action.
-FEATURE_FALLBACK_ACTIONS: tuple[tuple[str, str, SegmentAction], ...] = (
-    ("recency_days", "high", DEFAULT_SEGMENT_ACTIONS["Churn Risk"]),
-    ("days_since_last_session", "high", DEFAULT_SEGMENT_ACTIONS["Churn Risk"]),
-    ("monetary", "high", DEFAULT_SEGMENT_ACTIONS["Loyal Big Spenders"]),
-    ("average_order_value", "high", DEFAULT_SEGMENT_ACTIONS["Loyal Big Spenders"]),
-    ("sessions_per_week", "high", DEFAULT_SEGMENT_ACTIONS["Power Users"]),
-    ("frequency", "high", DEFAULT_SEGMENT_ACTIONS["Power Users"]),
-    ("discounted_order_share", "high", DEFAULT_SEGMENT_ACTIONS["Bargain Hunters"]),
-    ("tenure_days", "low", DEFAULT_SEGMENT_ACTIONS["New Customers"]),
-    ("support_tickets", "high", DEFAULT_SEGMENT_ACTIONS["Support Seekers"]),
-    ("cart_abandonment_rate", "high", DEFAULT_SEGMENT_ACTIONS["Window Shoppers"]),
-    ("frequency", "low", DEFAULT_SEGMENT_ACTIONS["Occasional Buyers"]),
+# A descriptive segment whose absence is its trait: a reminder that claims no churn.
+LAPSED_ACTION = SegmentAction(
+    "What's new reminder",
+    "email",
+    "A digest of what changed since their last visit or order",
+    "Bring them back for a visit",
+)
+
+# For descriptive names: (feature, "high" or "low", persona or action), checked against the
+# segment's most distinctive features in order, so the strongest trait picks the action. A
+# persona's action is used only when the segment's profile meets that persona's naming rule
+# (every feature it speaks of present and distinct by the effect size, see
+# behaviorseg.segmentation.naming.rule_eligibility): campaign ideas follow the naming rule, so
+# a long absence alone never gets the Churn Risk campaign and frequent orders without app data
+# never get the app campaign.
+FEATURE_FALLBACK_ACTIONS: tuple[tuple[str, str, str | SegmentAction], ...] = (
+    ("inactivity_ratio", "high", "Churn Risk"),
+    ("recency_days", "high", LAPSED_ACTION),
+    ("days_since_last_session", "high", LAPSED_ACTION),
+    ("monetary", "high", "Loyal Big Spenders"),
+    ("average_order_value", "high", "Loyal Big Spenders"),
+    ("sessions_per_week", "high", "Power Users"),
+    ("frequency", "high", "Power Users"),
+    ("frequency", "high", "Loyal Big Spenders"),
+    ("discounted_order_share", "high", "Bargain Hunters"),
+    ("tenure_days", "low", "New Customers"),
+    ("support_tickets", "high", "Support Seekers"),
+    ("cart_abandonment_rate", "high", "Window Shoppers"),
+    ("frequency", "low", "Occasional Buyers"),
 )
 
 GENERIC_ACTION = SegmentAction(
@@ -141,16 +159,27 @@ def suggested_action(
     segment_name: str,
     distinctive: Sequence[tuple[str, float]] = (),
     actions: Mapping[str, SegmentAction] = DEFAULT_SEGMENT_ACTIONS,
+    z_profile: pd.Series | None = None,
+    rules: pd.DataFrame = DEFAULT_NAMING_RULES,
 ) -> SegmentAction:
     """The action for a segment: by name, else by its most distinctive features, else generic.
 
-    ``distinctive`` is (feature, z) pairs, most distinctive first (see ``distinctive_features``).
+    ``distinctive`` is (feature, z) pairs, most distinctive first (see ``distinctive_features``);
+    ``z_profile`` is the segment's whole profile (feature -> z), by default those pairs. A
+    persona's action is a fallback only where ``rules`` would let that persona name the segment
+    (its ``min_segment_median`` conditions cannot be checked on a z profile, so they fail).
     """
     if segment_name in actions:
         return actions[segment_name]
+    profile = pd.Series(dict(distinctive) if z_profile is None else z_profile, dtype="float64")
+    eligible = rule_eligibility(profile.dropna().to_frame().T, rules).iloc[0]
     for feature, z in distinctive:
         direction = "high" if z > 0 else "low"
-        for fallback_feature, fallback_direction, action in FEATURE_FALLBACK_ACTIONS:
-            if feature == fallback_feature and direction == fallback_direction:
-                return action
+        for fallback_feature, fallback_direction, target in FEATURE_FALLBACK_ACTIONS:
+            if feature != fallback_feature or direction != fallback_direction:
+                continue
+            if isinstance(target, SegmentAction):
+                return target
+            if bool(eligible.get(target, False)):
+                return actions.get(target, DEFAULT_SEGMENT_ACTIONS[target])
     return GENERIC_ACTION

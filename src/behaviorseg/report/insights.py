@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from behaviorseg.segmentation.features import DEFAULT_FEATURES, prepare_features
-from behaviorseg.segmentation.naming import FEATURE_LABELS
+from behaviorseg.segmentation.naming import FEATURE_LABELS, speakable
 
 # A centroid this far from the population mean (in standard deviations) is worth a mention;
 # smaller differences read as noise to a marketer.
@@ -73,8 +73,13 @@ def distinctive_features(
     count: int = PROFILE_FEATURE_COUNT,
     min_abs_z: float = DISTINCTIVE_MIN_ABS_Z,
 ) -> list[tuple[str, float]]:
-    """The ``count`` features furthest from average (|z| >= ``min_abs_z``), largest first."""
+    """The ``count`` features furthest from average (|z| >= ``min_abs_z``), largest first.
+
+    Only features whose wording the data supports (``naming.speakable``: no "spend" when
+    order values are absent or constant), so the report says what the names say.
+    """
     values = pd.to_numeric(z_profile, errors="coerce").dropna()
+    values = values[speakable(list(values.index))]
     values = values[values.abs() >= min_abs_z]
     # Stable sort on |z| then name, so ties give the same sentence on every run.
     ranked = sorted(values.items(), key=lambda item: (-abs(item[1]), item[0]))

@@ -122,7 +122,7 @@ def _card(ctx: ReportContext, profile: pd.Series) -> str:
     name = str(profile["segment_name"])
     z_profile = ctx.z.loc[name] if name in ctx.z.index else pd.Series(dtype="float64")
     distinctive = distinctive_features(z_profile)
-    action = suggested_action(name, distinctive, ctx.actions)
+    action = suggested_action(name, distinctive, ctx.actions, z_profile=z_profile)
     change = ctx.changes.set_index("segment_name").loc[name]
     zs = " · ".join(f"{feature.replace('_', ' ')} z {z:+.1f}" for feature, z in distinctive)
     description = profile.get("segment_description")

@@ -1,29 +1,42 @@
 """Segment names from editable rules matched on centroid z-score profiles.
 
-The rules are a small table (the dbt seed ``segment_naming_rules``), one row per condition:
+The rules are the dbt seed ``seeds/segment_naming_rules.csv`` (read here, never restated),
+one row per condition:
 
 - ``segment_name``: the human name a segment gets when it matches the rule.
 - ``priority``: breaks ties between rules that fit a segment equally well (1 wins).
-- ``feature``: a customer_features column used for segmentation.
+- ``feature``: a feature of the segment profile (a clustering feature, or a naming feature
+  such as ``inactivity_ratio``, see ``naming_profiles``).
 - ``direction``: ``high`` (the segment's centroid is above average), ``low`` (below) or
   ``average`` (close to the population mean: "buys, but neither often nor rarely").
 - ``weight``: how much the condition counts within its rule.
+- ``speaks_of``: true when the name or description speaks of this feature ("mostly in the
+  app" speaks of app_share); false for supporting evidence that only adds to the score.
+- ``min_segment_median``: optional; the segment's median of the feature (in its own units)
+  must reach it ("far beyond the usual gap": an inactivity_ratio of 3 or more).
 - ``description``: what the persona means (shown with the segment).
 
 How a segment gets its name:
 
-1. Condition score: with ``z`` the segment centroid's z-score for the feature, clipped to
+1. A rule can name a segment only when every feature it speaks of is in this run's profile
+   (present and not constant: a feature that is all null or constant is dropped before
+   clustering), the segment's centroid differs from the population on each of them by at
+   least ``min_effect_size`` standard deviations in the rule's direction (for ``average``: by
+   less than that), and every ``min_segment_median`` is reached. No app wording without app
+   events, no spend wording when amounts are absent or constant, no support wording without
+   tickets.
+2. Condition score: with ``z`` the segment centroid's z-score for the feature, clipped to
    [-3, 3], a condition scores ``z`` for high, ``-z`` for low and ``1 - |z|`` for average.
-2. Rule score: the weighted mean of its condition scores over the features the run used,
-   times the square root of the share of the rule's weight those carry (coverage). A rule
-   resting on dropped features is trusted less; one with less than half of its weight
-   checkable (Power Users on an orders-only export) names nothing in that run.
-3. Assignment: the Hungarian algorithm (``scipy.optimize.linear_sum_assignment``) maximises
-   the total of ``exp(rule score)`` over (segment, rule) pairs, so each rule names at most one
-   segment and a strong match outweighs two lukewarm ones; ``priority`` breaks exact ties.
-4. A segment left without a rule, or whose rule scores below ``min_score`` (0.25), gets a
-   descriptive name from its most distinctive features ("High app share, frequent
-   sessions"), made unique if needed. Every name in a run is distinct.
+3. Rule score: the weighted mean of its condition scores over the features the run used,
+   times the square root of the share of the rule's weight those carry (coverage).
+4. Assignment: the Hungarian algorithm (``scipy.optimize.linear_sum_assignment``) maximises
+   the total of ``exp(rule score)`` over the eligible (segment, rule) pairs, so each rule
+   names at most one segment and a strong match outweighs two lukewarm ones; ``priority``
+   breaks exact ties.
+5. A segment left without a rule, or whose rule scores below ``min_score`` (0.25), gets a
+   descriptive name and description from its most distinctive features ("Frequent sessions,
+   many pages per visit"), using only wording the data supports (see ``speakable``), made
+   unique if needed. Every name in a run is distinct.
 """
 
 from __future__ import annotations
@@ -35,115 +48,29 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-NAMING_RULE_COLUMNS = ["segment_name", "priority", "feature", "direction", "weight", "description"]
+NAMING_RULES_SEED = Path(__file__).resolve().parents[3] / "seeds" / "segment_naming_rules.csv"
+NAMING_RULE_COLUMNS = [
+    "segment_name",
+    "priority",
+    "feature",
+    "direction",
+    "weight",
+    "speaks_of",
+    "min_segment_median",
+    "description",
+]
 MIN_RULE_SCORE = 0.25
 MIN_RULE_COVERAGE = 0.5
+DEFAULT_MIN_EFFECT_SIZE = 0.5  # dbt var segment_naming_min_effect_size
 Z_CLIP = 3.0
 DISTINCTIVE_Z = 0.5
 NOISE_SEGMENT_NAME = "Unusual Customers"
 DIRECTIONS = ("high", "low", "average")
 AVERAGE_SEGMENT_NAME = "Average Customers"
-
-_PERSONAS: tuple[tuple[str, int, str, tuple[tuple[str, str, float], ...]], ...] = (
-    (
-        "Power Users",
-        1,
-        "Use the product several times a week, mostly in the app, and keep buying",
-        (
-            ("sessions_per_week", "high", 2.0),
-            ("app_share", "high", 1.0),
-            ("distinct_features_used", "high", 1.0),
-            ("days_since_last_session", "low", 1.0),
-            ("frequency", "high", 0.5),
-        ),
-    ),
-    (
-        "Loyal Big Spenders",
-        2,
-        "Order often and recently and bring the most revenue",
-        (
-            ("monetary", "high", 2.0),
-            ("frequency", "high", 1.5),
-            ("average_order_value", "high", 1.0),
-            ("recency_days", "low", 1.0),
-        ),
-    ),
-    (
-        "Bargain Hunters",
-        3,
-        "Buy mostly with discounts, in small baskets",
-        (
-            ("discounted_order_share", "high", 2.0),
-            ("average_order_value", "low", 1.0),
-            ("cart_abandonment_rate", "high", 0.5),
-        ),
-    ),
-    (
-        "Window Shoppers",
-        4,
-        "Browse a lot across categories but rarely or never buy",
-        (
-            ("pages_per_session", "high", 1.0),
-            ("distinct_categories_viewed", "high", 1.0),
-            ("cart_abandonment_rate", "high", 1.0),
-            ("frequency", "low", 1.5),
-            ("monetary", "low", 1.0),
-        ),
-    ),
-    (
-        "New Customers",
-        5,
-        "Joined recently: first sessions and a first order or two so far",
-        (
-            ("tenure_days", "low", 2.0),
-            ("recency_days", "low", 1.5),
-            ("frequency", "low", 1.0),
-            ("mean_days_between_orders", "high", 1.0),
-            ("days_first_session_to_first_order", "low", 0.5),
-        ),
-    ),
-    (
-        "Occasional Buyers",
-        6,
-        "Still buy now and then, with long gaps and light engagement",
-        (
-            ("frequency", "low", 1.0),
-            ("recency_days", "average", 1.0),
-            ("sessions_per_week", "low", 0.5),
-            ("mean_days_between_orders", "high", 0.5),
-        ),
-    ),
-    (
-        "Churn Risk",
-        7,
-        "Have not ordered or visited for a long time",
-        (
-            ("recency_days", "high", 2.0),
-            ("days_since_last_session", "high", 1.5),
-            ("sessions_per_week", "low", 1.0),
-            ("frequency", "low", 0.5),
-        ),
-    ),
-    (
-        "Support Seekers",
-        8,
-        "Contact support often and rate it below average",
-        (
-            ("support_tickets", "high", 2.0),
-            ("mean_csat", "low", 1.0),
-            ("days_since_last_ticket", "low", 0.5),
-        ),
-    ),
-)
-
-DEFAULT_NAMING_RULES = pd.DataFrame(
-    [
-        (name, priority, feature, direction, weight, description)
-        for name, priority, description, conditions in _PERSONAS
-        for feature, direction, weight in conditions
-    ],
-    columns=NAMING_RULE_COLUMNS,
-)
+INACTIVITY_RATIO = "inactivity_ratio"
+# A feature's wording that also speaks of another feature: "spend" is about amounts, so
+# monetary is only worded when order amounts vary (with constant amounts it mirrors frequency).
+WORDING_REQUIRES: dict[str, tuple[str, ...]] = {"monetary": ("average_order_value",)}
 
 # (label when high, label when low) for descriptive fallback names.
 FEATURE_LABELS: dict[str, tuple[str, str]] = {
@@ -167,34 +94,100 @@ FEATURE_LABELS: dict[str, tuple[str, str]] = {
     "support_tickets": ("Many support tickets", "No support needs"),
     "mean_csat": ("Satisfied with support", "Unhappy with support"),
     "days_since_last_ticket": ("No recent tickets", "Recent ticket"),
+    INACTIVITY_RATIO: ("Later than their usual rhythm", "On their usual rhythm"),
 }
 
 
-def load_naming_rules(path: str | Path) -> pd.DataFrame:
-    """Read and validate a naming-rules CSV (the dbt seed)."""
-    return validate_naming_rules(pd.read_csv(path))
+def load_naming_rules(path: str | Path = NAMING_RULES_SEED) -> pd.DataFrame:
+    """Read and validate a naming-rules CSV (by default the dbt seed)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"naming rules seed not found: {path}")
+    try:
+        return validate_naming_rules(pd.read_csv(path))
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
+
+
+def _as_bool(values: pd.Series) -> pd.Series:
+    """true/false, 1/0, yes/no (any case) -> bool; empty -> True (a condition speaks by default)."""
+    text = values.astype("string").str.strip().str.lower().fillna("true")
+    bad = sorted(set(text) - {"true", "false", "1", "0", "yes", "no", "1.0", "0.0", ""})
+    if bad:
+        raise ValueError(f"column speaks_of must be true or false, got {bad}")
+    return text.isin(["true", "1", "yes", "1.0", ""])
 
 
 def validate_naming_rules(rules: pd.DataFrame) -> pd.DataFrame:
-    """Check columns and directions; fill a missing weight with 1 and description with ''."""
+    """Check columns and directions; fill defaults: weight 1, speaks_of true, no median, ''."""
     missing = {"segment_name", "feature", "direction"} - set(rules.columns)
     if missing:
         raise ValueError(f"naming rules lack columns {sorted(missing)}")
     rules = rules.copy()
-    rules["direction"] = rules["direction"].str.strip().str.lower()
+    rules["direction"] = rules["direction"].astype(str).str.strip().str.lower()
     bad = sorted(set(rules["direction"]) - set(DIRECTIONS))
     if bad:
-        raise ValueError(f"naming rule directions must be one of {DIRECTIONS}, got {bad}")
-    if "priority" not in rules:
-        rules["priority"] = 100
-    if "weight" not in rules:
-        rules["weight"] = 1.0
-    if "description" not in rules:
-        rules["description"] = ""
+        raise ValueError(
+            f"column direction: naming rule directions must be one of {DIRECTIONS}, got {bad}"
+        )
+    defaults = {"priority": 100, "weight": 1.0, "speaks_of": True, "description": ""}
+    for column, value in defaults.items():
+        if column not in rules:
+            rules[column] = value
+    if "min_segment_median" not in rules:
+        rules["min_segment_median"] = np.nan
     rules["weight"] = pd.to_numeric(rules["weight"]).fillna(1.0).astype(float)
     rules["priority"] = pd.to_numeric(rules["priority"]).fillna(100).astype(int)
+    rules["speaks_of"] = _as_bool(rules["speaks_of"])
+    rules["min_segment_median"] = pd.to_numeric(rules["min_segment_median"]).astype(float)
     rules["description"] = rules["description"].fillna("").astype(str)
-    return rules[NAMING_RULE_COLUMNS]
+    silent = sorted(set(rules["segment_name"]) - set(rules.loc[rules["speaks_of"], "segment_name"]))
+    if silent:
+        raise ValueError(f"column speaks_of: rules {silent} speak of no feature (one must be true)")
+    return rules[NAMING_RULE_COLUMNS].reset_index(drop=True)
+
+
+DEFAULT_NAMING_RULES = load_naming_rules()
+
+
+def rule_eligibility(
+    centroid_z: pd.DataFrame,
+    rules: pd.DataFrame,
+    *,
+    min_effect_size: float = DEFAULT_MIN_EFFECT_SIZE,
+    segment_medians: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Segments x rules: True where the rule may name the segment (see the module docstring).
+
+    A rule is eligible for a segment when every feature it speaks of is a column of
+    ``centroid_z`` with a value, each differs from the population by ``min_effect_size`` in
+    the rule's direction (``average``: by less), and each ``min_segment_median`` is reached in
+    ``segment_medians`` (segments x features, in the features' own units).
+    """
+    rules = validate_naming_rules(rules)
+    medians = segment_medians if segment_medians is not None else pd.DataFrame()
+    eligible = {}
+    for name, conditions in rules.groupby("segment_name", sort=False):
+        ok = pd.Series(True, index=centroid_z.index)
+        for row in conditions[conditions["speaks_of"]].itertuples():
+            if row.feature not in centroid_z.columns:
+                ok[:] = False
+                break
+            z = pd.to_numeric(centroid_z[row.feature], errors="coerce")
+            if row.direction == "high":
+                ok &= z >= min_effect_size
+            elif row.direction == "low":
+                ok &= z <= -min_effect_size
+            else:
+                ok &= z.abs() < min_effect_size
+        for row in conditions[conditions["min_segment_median"].notna()].itertuples():
+            if row.feature not in medians.columns:
+                ok[:] = False
+                break
+            median = pd.to_numeric(medians[row.feature], errors="coerce").reindex(ok.index)
+            ok &= median >= row.min_segment_median
+        eligible[name] = ok.fillna(False).astype(bool)
+    return pd.DataFrame(eligible, index=centroid_z.index)
 
 
 def rule_scores(centroid_z: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
@@ -229,13 +222,38 @@ def feature_label(feature: str, is_high: bool) -> str:
     return high if is_high else low
 
 
+def speakable(features: Collection[str]) -> list[str]:
+    """The features whose wording the data supports: those present, less any whose wording
+    needs a feature that is absent (``WORDING_REQUIRES``: no "spend" without varying amounts)."""
+    present = set(features)
+    return [f for f in features if set(WORDING_REQUIRES.get(f, ())) <= present]
+
+
+def distinctive_ranking(z_profile: pd.Series, min_abs_z: float = DISTINCTIVE_Z) -> list[str]:
+    """Speakable features with |z| >= ``min_abs_z``, most distinctive first (ties by name)."""
+    values = pd.to_numeric(z_profile, errors="coerce").dropna()
+    values = values[speakable(list(values.index))]
+    values = values[values.abs() >= min_abs_z]
+    return [f for f, _ in sorted(values.items(), key=lambda item: (-abs(item[1]), item[0]))]
+
+
+def descriptive_description(z_profile: pd.Series, n_features: int = 3) -> str:
+    """A description from the most distinctive speakable features, in plain words."""
+    distinctive = distinctive_ranking(z_profile)[:n_features]
+    if not distinctive:
+        return "Close to the average customer on every behavior this data shows"
+    labels = [feature_label(f, bool(z_profile[f] > 0)) for f in distinctive]
+    labels = [labels[0], *(label[:1].lower() + label[1:] for label in labels[1:])]
+    words = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return f"{words} compared with the average customer"
+
+
 def descriptive_name(z_profile: pd.Series, taken: Collection[str], n_features: int = 2) -> str:
-    """A name from the most distinctive features (|z| >= 0.5), not in ``taken``.
+    """A name from the most distinctive speakable features (|z| >= 0.5), not in ``taken``.
 
     Uses ``n_features`` labels, more if needed to be distinct, then a numeric suffix.
     """
-    ranked = z_profile.abs().sort_values(ascending=False, kind="stable")
-    distinctive = [f for f in ranked.index if ranked[f] >= DISTINCTIVE_Z]
+    distinctive = distinctive_ranking(z_profile)
     labels = [feature_label(f, bool(z_profile[f] > 0)) for f in distinctive]
     candidates = [
         ", ".join([labels[0], *[label.lower() for label in labels[1:used]]])
@@ -258,13 +276,17 @@ def name_segments(
     fixed_names: Mapping[object, str] | None = None,
     unavailable_names: Collection[str] = (),
     min_score: float = MIN_RULE_SCORE,
+    min_effect_size: float = DEFAULT_MIN_EFFECT_SIZE,
+    segment_medians: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Distinct names for the segments (rows of ``centroid_z``).
 
     ``fixed_names`` keeps given names for some segments (e.g. matched to a previous run, or
-    DBSCAN noise); ``unavailable_names`` are names no segment may take. Returns one row per
-    segment, in ``centroid_z`` order: segment (the index value), segment_name, naming_method
-    (fixed, rule or descriptive), rule_score (NaN unless named by a rule), description.
+    DBSCAN noise); ``unavailable_names`` are names no segment may take. ``min_effect_size``
+    and ``segment_medians`` decide which rules may name which segment (``rule_eligibility``).
+    Returns one row per segment, in ``centroid_z`` order: segment (the index value),
+    segment_name, naming_method (fixed, rule or descriptive), rule_score (NaN unless named by a
+    rule), description.
     """
     fixed = dict(fixed_names or {})
     taken = set(unavailable_names) | set(fixed.values())
@@ -274,23 +296,37 @@ def name_segments(
     assigned: dict[object, tuple[str, float]] = {}
     scores = rule_scores(centroid_z.loc[open_segments], rules) if open_segments else None
     if scores is not None and not scores.columns.empty:
+        eligible = rule_eligibility(
+            centroid_z.loc[open_segments],
+            rules,
+            min_effect_size=min_effect_size,
+            segment_medians=segment_medians,
+        )[scores.columns]
+        usable = scores.where(eligible.to_numpy() & (scores >= min_score).to_numpy())
         priority = rules.groupby("segment_name", sort=False)["priority"].min()[scores.columns]
-        cost = -np.exp(scores.to_numpy()) + 1e-6 * priority.to_numpy()[None, :]
+        gain = np.exp(usable.fillna(-np.inf).to_numpy())  # 0 where the rule may not name it
+        cost = -gain + 1e-6 * priority.to_numpy()[None, :]
         for row, col in zip(*linear_sum_assignment(cost), strict=True):
-            score = float(scores.iat[row, col])
-            if score >= min_score:
-                assigned[open_segments[row]] = (str(scores.columns[col]), score)
+            if gain[row, col] > 0:
+                assigned[open_segments[row]] = (
+                    str(scores.columns[col]),
+                    float(usable.iat[row, col]),
+                )
     taken |= {name for name, _ in assigned.values()}
     descriptions = all_rules.groupby("segment_name", sort=False)["description"].first()
     rows = []
     for segment in centroid_z.index:
+        profile = centroid_z.loc[segment]
         if segment in fixed:
             name, method, score = fixed[segment], "fixed", float("nan")
+            description = descriptions.get(name) or descriptive_description(profile)
         elif segment in assigned:
             (name, score), method = assigned[segment], "rule"
+            description = descriptions.get(name, "")
         else:
-            name = descriptive_name(centroid_z.loc[segment], taken)
+            name = descriptive_name(profile, taken)
             method, score = "descriptive", float("nan")
+            description = descriptive_description(profile)
             taken.add(name)
         rows.append(
             {
@@ -298,7 +334,66 @@ def name_segments(
                 "segment_name": name,
                 "naming_method": method,
                 "rule_score": score,
-                "description": descriptions.get(name, ""),
+                "description": description,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _usual_gap_days(customer_features: pd.DataFrame) -> pd.Series:
+    """A customer's usual gap between activities, in days: the shorter of the mean gap
+    between orders and the gap between sessions (7 / sessions_per_week); NaN with neither."""
+    gaps = []
+    if "mean_days_between_orders" in customer_features:
+        gaps.append(pd.to_numeric(customer_features["mean_days_between_orders"], errors="coerce"))
+    if "sessions_per_week" in customer_features:
+        per_week = pd.to_numeric(customer_features["sessions_per_week"], errors="coerce")
+        gaps.append(7.0 / per_week.where(per_week > 0))
+    if not gaps:
+        return pd.Series(np.nan, index=customer_features.index)
+    return pd.concat(gaps, axis=1).min(axis=1, skipna=True).where(lambda gap: gap > 0)
+
+
+def naming_features(customer_features: pd.DataFrame) -> pd.DataFrame:
+    """Features naming uses besides the clustering's, one row per customer (same index).
+
+    ``inactivity_ratio`` = days since the last activity (the more recent of the last order and
+    the last session) / the usual gap between activities (``_usual_gap_days``). 1 is on rhythm;
+    3 is three usual gaps without activity. NaN without a usual gap (one order and no sessions
+    in the window): no rhythm to be late on, so tenure or a single old order never makes it.
+    """
+    since = [
+        pd.to_numeric(customer_features[column], errors="coerce")
+        for column in ("recency_days", "days_since_last_session")
+        if column in customer_features
+    ]
+    last = (
+        pd.concat(since, axis=1).min(axis=1, skipna=True)
+        if since
+        else pd.Series(np.nan, index=customer_features.index)
+    )
+    return pd.DataFrame({INACTIVITY_RATIO: last / _usual_gap_days(customer_features)})
+
+
+def naming_profiles(
+    extra: pd.DataFrame, labels: np.ndarray, segments: pd.Index
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(z, medians) of naming features per segment: segments x features.
+
+    z is the segment mean of the feature standardised over the population (signed log1p,
+    customers without a value left out); medians are in the feature's own units. A feature
+    with fewer than two distinct values is left out (it does not vary in this data).
+    """
+    z_columns, median_columns = {}, {}
+    for column in extra.columns:
+        raw = pd.to_numeric(extra[column], errors="coerce").to_numpy(dtype=float)
+        known = np.isfinite(raw)
+        if np.unique(raw[known]).size < 2:
+            continue
+        logged = np.sign(raw) * np.log1p(np.abs(raw))
+        standard = (logged - logged[known].mean()) / logged[known].std()
+        frame = pd.DataFrame({"label": labels, "z": standard, "raw": raw})
+        grouped = frame.groupby("label")
+        z_columns[column] = grouped["z"].mean().reindex(segments)
+        median_columns[column] = grouped["raw"].median().reindex(segments)
+    return pd.DataFrame(z_columns, index=segments), pd.DataFrame(median_columns, index=segments)

@@ -28,10 +28,13 @@ from behaviorseg.segmentation.features import (
     prepare_features,
 )
 from behaviorseg.segmentation.naming import (
+    DEFAULT_MIN_EFFECT_SIZE,
     DEFAULT_NAMING_RULES,
     MIN_RULE_SCORE,
     NOISE_SEGMENT_NAME,
     name_segments,
+    naming_features,
+    naming_profiles,
 )
 from behaviorseg.segmentation.selection import (
     DEFAULT_K_VALUES,
@@ -72,6 +75,8 @@ class SegmentationConfig:
       other algorithms to the model-selection table for reference.
     - ``silhouette_sample_size``: rows in the fixed-seed silhouette sample (10,000).
     - ``min_rule_score``: below it a segment gets a descriptive name instead of a rule's.
+    - ``min_effect_size``: a rule names a segment only when the centroid differs from the
+      population by this many standard deviations on every feature the rule speaks of.
     - ``max_match_distance``: a previous-run match farther than this (Euclidean, centroid
       z-scores) makes a new segment; None accepts every Hungarian pair.
     """
@@ -84,6 +89,7 @@ class SegmentationConfig:
     rfm_window_days: int = DEFAULT_RFM_WINDOW_DAYS
     random_state: int = DEFAULT_RANDOM_STATE
     min_rule_score: float = MIN_RULE_SCORE
+    min_effect_size: float = DEFAULT_MIN_EFFECT_SIZE
     max_match_distance: float | None = None
     feature_specs: Sequence[FeatureSpec] = DEFAULT_FEATURES
 
@@ -133,13 +139,18 @@ def segment_identities(
     previous_centroids: pd.DataFrame | None = None,
     min_rule_score: float = MIN_RULE_SCORE,
     max_match_distance: float | None = None,
+    min_effect_size: float = DEFAULT_MIN_EFFECT_SIZE,
+    naming_extra: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Segment id and name per canonical label: matched to the previous run, else fresh.
 
-    Returns one row per label (column ``segment``) with segment_id, segment_name,
-    naming_method, rule_score, description, is_new, match_distance, is_noise.
+    ``naming_extra`` is (z, medians) of naming-only features per label (``naming_profiles``):
+    named by, never matched on. Returns one row per label (column ``segment``) with
+    segment_id, segment_name, naming_method, rule_score, description, is_new,
+    match_distance, is_noise.
     """
     centroid_z = pd.DataFrame(clustering.centroids, columns=list(feature_names))
+    extra_z, medians = naming_extra if naming_extra is not None else (None, None)
     noise = clustering.noise_label
     pinned = {noise: NOISE_SEGMENT_NAME} if noise is not None else {}
     if previous_centroids is None or previous_centroids.empty:
@@ -158,7 +169,15 @@ def segment_identities(
         if not pd.isna(row.segment_name)
     }
     fixed.update(pinned)
-    names = name_segments(centroid_z, naming_rules, fixed_names=fixed, min_score=min_rule_score)
+    profile = centroid_z if extra_z is None else centroid_z.join(extra_z)
+    names = name_segments(
+        profile,
+        naming_rules,
+        fixed_names=fixed,
+        min_score=min_rule_score,
+        min_effect_size=min_effect_size,
+        segment_medians=medians,
+    )
     identities = ids.drop(columns="segment_name").merge(names, on="segment")
     identities["is_noise"] = identities["segment"] == noise
     return identities
@@ -225,6 +244,14 @@ def run_segmentation(
         previous_centroids=previous_centroids,
         min_rule_score=config.min_rule_score,
         max_match_distance=config.max_match_distance,
+        min_effect_size=config.min_effect_size,
+        naming_extra=naming_profiles(
+            naming_features(
+                customer_features.sort_values("customer_id", kind="stable").reset_index(drop=True)
+            ),
+            clustering.labels,
+            pd.RangeIndex(clustering.n_segments),
+        ),
     )
     segment_id = identities["segment_id"].to_numpy()[clustering.labels]
     segment_name = identities["segment_name"].to_numpy()[clustering.labels]

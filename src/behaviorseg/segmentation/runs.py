@@ -50,6 +50,7 @@ SEGMENTATION_FIT_SETTINGS = (
     "segment_k_max",
     "segment_silhouette_sample_size",
     "segment_max_match_distance",
+    "segment_naming_min_effect_size",
     "rfm_window_days",
     "anomaly_contamination",
 )
@@ -84,7 +85,8 @@ def segmentation_config(settings: Mapping[str, Any]) -> SegmentationConfig:
     """SegmentationConfig from the model's settings (None values keep the defaults).
 
     Keys: segment_algorithm, segment_k, segment_k_min, segment_k_max,
-    segment_silhouette_sample_size, segment_max_match_distance, rfm_window_days.
+    segment_silhouette_sample_size, segment_max_match_distance, segment_naming_min_effect_size,
+    rfm_window_days.
     """
     config = SegmentationConfig()
     k_min = settings.get("segment_k_min")
@@ -100,6 +102,7 @@ def segmentation_config(settings: Mapping[str, Any]) -> SegmentationConfig:
         "k": _optional_int(settings.get("segment_k")),
         "silhouette_sample_size": _optional_int(settings.get("segment_silhouette_sample_size")),
         "max_match_distance": _optional_float(settings.get("segment_max_match_distance")),
+        "min_effect_size": _optional_float(settings.get("segment_naming_min_effect_size")),
         "rfm_window_days": _optional_int(settings.get("rfm_window_days")),
     }
     overrides = {key: value for key, value in overrides.items() if value is not None}
