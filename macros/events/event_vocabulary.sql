@@ -82,3 +82,32 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+
+{#-
+    Post-hook of a trigger model (abandoned_carts, session_offers): when it holds no trigger,
+    one line saying why, naming the first missing condition: no CRM `customers` entity (consent
+    comes from it), no customer with marketing and tracking consent, or no consented customer's
+    session that qualifies.
+-#}
+{% macro explain_empty_trigger() -%}
+    {%- if execute and target.type != 'spark' -%}
+    {%- set counts = run_query(
+        "select (select count(*) from " ~ this ~ "), "
+        ~ "(select count(*) from " ~ ref('stg_crm__customers') ~ "), "
+        ~ "(select count(*) from " ~ ref('dim_customers')
+        ~ " where has_marketing_consent and has_tracking_consent)") -%}
+    {%- set triggers, crm_customers, consented = counts.rows[0][0], counts.rows[0][1], counts.rows[0][2] -%}
+    {%- if triggers == 0 -%}
+    {%- if crm_customers == 0 -%}
+    {%- set reason = "no customer has marketing consent because no `customers` entity (CRM) was loaded; consent comes from it" -%}
+    {%- elif consented == 0 -%}
+    {%- set reason = "no customer has both marketing and tracking consent (dim_customers)" -%}
+    {%- else -%}
+    {%- set reason = "no session of the " ~ consented ~ " consented customers qualifies yet" -%}
+    {%- endif -%}
+    {%- do log(this.identifier ~ " holds no trigger: " ~ reason ~ ".", info=true) -%}
+    {%- endif -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}

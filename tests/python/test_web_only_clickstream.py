@@ -15,6 +15,8 @@ import json
 import pytest
 from dbt_helpers import DbtProject, make_project, write_entity
 
+from behaviorseg.cli import main
+
 # (user, timestamp, event type, price): sessions are 30-minute gaps apart or more.
 EVENTS = [
     # U1: one converting journey, then a browse session with an unmapped event.
@@ -177,16 +179,23 @@ def test_purchase_events_are_the_conversions(web_only: DbtProject) -> None:
     segments = web_only.query("select customer_id, segment_id from main.customer_segments")
     members = segments.groupby("segment_id")["customer_id"].apply(list)
     profiles = web_only.query(
-        "select segment_id, customers, conversion_rate, orders, revenue from main.segment_profiles"
+        "select segment_id, customers, conversion_rate, mean_frequency, mean_monetary, "
+        "average_order_value from main.segment_profiles"
     ).set_index("segment_id")
     assert set(profiles.index) == set(members.index)
     for segment_id, customers in members.items():
-        converted = [c for c in customers if CONVERSIONS[c][0] > 0]
+        purchases = sum(CONVERSIONS[c][0] for c in customers)
+        revenue = sum(CONVERSIONS[c][1] for c in customers)
         row = profiles.loc[segment_id]
         assert row["customers"] == len(customers)
+        converted = [c for c in customers if CONVERSIONS[c][0] > 0]
         assert row["conversion_rate"] == pytest.approx(len(converted) / len(customers))
-        assert row["orders"] == sum(CONVERSIONS[c][0] for c in customers)
-        assert row["revenue"] == pytest.approx(sum(CONVERSIONS[c][1] for c in customers))
+        assert row["mean_frequency"] == pytest.approx(purchases / len(customers))
+        assert row["mean_monetary"] == pytest.approx(revenue / len(customers))
+        if purchases:
+            assert row["average_order_value"] == pytest.approx(revenue / purchases)
+    # Two of the five customers converted, whatever the segmentation.
+    assert (profiles["conversion_rate"] * profiles["customers"]).sum() == pytest.approx(2)
 
 
 def test_journey_marts_hold_the_declared_states(web_only: DbtProject) -> None:
@@ -229,3 +238,20 @@ def test_unmapped_event_type_is_reported_by_name_and_count(
     assert unmapped.values.tolist() == [["web", "newsletter_signup", 2]]
     assert output.count("Unmapped event types: web newsletter_signup (2 events)") == 1
     assert "event_type_map_overrides" in output
+
+
+def test_empty_outputs_say_why(
+    web_only_build: tuple[DbtProject, str], tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    web_only, output = web_only_build
+    reason = (
+        "no customer has marketing consent because no `customers` entity (CRM) was loaded; "
+        "consent comes from it"
+    )
+    assert f"abandoned_carts holds no trigger: {reason}." in output
+    assert main(["export", "--warehouse", str(web_only.warehouse), "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == (
+        "No member exported: no customer has marketing consent because no `customers` entity "
+        "(CRM) was loaded; consent comes from it."
+    )
