@@ -82,14 +82,18 @@ def first_empty_layer(
 def warehouse_row_count(
     connection: object, schemas: Mapping[str, str]
 ) -> Callable[[str, str], int]:
-    """``row_count`` over a DB-API connection (DuckDB): rows of ``schemas[key].table``, 0 for
-    a table that does not exist."""
+    """``row_count`` over a DuckDB connection: rows of ``schemas[key].table``, 0 for a table
+    that does not exist. Every result is fetched whole, so the connection is free afterwards."""
 
     def row_count(schema_key: str, table: str) -> int:
-        relation = f"{schemas[schema_key]}.{table}"
-        try:
-            return int(connection.execute(f"select count(*) from {relation}").fetchone()[0])
-        except Exception:
+        schema = schemas[schema_key]
+        exists = connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+        if not exists:
             return 0
+        return int(connection.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0])
 
     return row_count
