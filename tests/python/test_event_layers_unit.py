@@ -1,7 +1,8 @@
-"""The first empty layer names the cause of an empty build, not a symptom downstream."""
+"""An empty output names its cause: the first empty layer of a build, why an export is empty."""
 
 from __future__ import annotations
 
+from behaviorseg.exports import empty_export_reason
 from behaviorseg.quality.layers import LAYERS, first_empty_layer
 
 
@@ -32,3 +33,16 @@ def test_nothing_staged_names_staging() -> None:
     message = first_empty_layer(counts({}))
     assert message.startswith("staging is empty: ")
     assert "quality.quarantined_rows" in message
+
+
+def test_an_empty_export_says_why() -> None:
+    assert empty_export_reason(5, 5, 3, 2) is None
+    assert empty_export_reason(0, 0, 0, 0) == "No member exported: dim_customers holds no customer."
+    assert "no `customers` entity (CRM) was loaded" in empty_export_reason(5, 0, 0, 0)
+    assert empty_export_reason(1200, 1200, 0, 0) == (
+        "No member exported: none of the 1,200 customers has marketing consent "
+        "(dim_customers.has_marketing_consent)."
+    )
+    assert "none of the 3 customers with marketing consent is in a segment" in (
+        empty_export_reason(5, 5, 3, 0)
+    )
