@@ -255,3 +255,25 @@ def test_empty_outputs_say_why(
         "No member exported: no customer has marketing consent because no `customers` entity "
         "(CRM) was loaded; consent comes from it."
     )
+
+
+def test_an_empty_build_names_its_first_empty_layer(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    project = make_project(tmp_path_factory.mktemp("anonymous_only"))
+    rows = [
+        {
+            "event_id": f"a{number}",
+            "anonymous_id": f"cookie{number % 2}",
+            "user_id": None,
+            "event_type": "page_view",
+            "event_ts": f"2025-06-0{number}T10:00:00Z",
+        }
+        for number in range(1, 5)
+    ]
+    write_entity(project.raw_dir, "web_events", "export.csv", rows)
+    result = project.run("build")
+    assert not result.ok
+    assert (
+        "dim_customers is empty although identity_map has 2 rows: no person has a customer id"
+    ) in result.output
