@@ -277,3 +277,39 @@ def test_an_empty_build_names_its_first_empty_layer(
     assert (
         "dim_customers is empty although identity_map has 2 rows: no person has a customer id"
     ) in result.output
+
+
+def test_app_events_without_a_device_belong_to_their_user(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    project = make_project(tmp_path_factory.mktemp("app_user_only"))
+    rows = [
+        # (event, device, user): A1 has a device; A2 and A3 only a user id, A3 the same as A1's.
+        ("x1", "dev1", "A1", "2025-06-01T10:00:00Z", "app_open"),
+        ("x2", "dev1", "A1", "2025-06-01T10:01:00Z", "screen_view"),
+        ("x3", None, "A2", "2025-06-01T11:00:00Z", "app_open"),
+        ("x4", None, "A2", "2025-06-01T11:02:00Z", "purchase"),
+        ("x5", None, "A1", "2025-06-01T10:03:00Z", "screen_view"),
+    ]
+    write_entity(
+        project.raw_dir,
+        "app_events",
+        "export.csv",
+        [
+            {"event_id": e, "device_id": d, "user_id": u, "event_ts": t, "event_name": n}
+            for e, d, u, t, n in rows
+        ],
+    )
+    project.build()
+    assert project.scalar("select count(*) from quality.quarantined_rows") == 0
+    persons = project.query(
+        "select user_id, count(*) as events, count(distinct person_id) as persons, "
+        "count(distinct session_id) as sessions "
+        "from intermediate.int_events_sessionised group by user_id order by user_id"
+    )
+    assert persons.values.tolist() == [["A1", 3, 1, 1], ["A2", 2, 1, 1]]
+    app = project.query(
+        "select rows_in, rows_out, rows_dropped from quality.event_layer_reconciliation "
+        "where source = 'app' order by layer_order"
+    )
+    assert app.values.tolist() == [[5, 5, 0], [5, 5, 0]]

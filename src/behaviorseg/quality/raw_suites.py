@@ -125,6 +125,8 @@ RAW_CONTRACTS: dict[str, RawEntityContract] = {
                 "event_name": mapped_raw_event_types(read_event_type_map(), "app"),
                 "platform": ("ios", "android"),
             },
+            # A logged-in app event may lack the device id (user_id then names its person).
+            not_null_mostly={"device_id": 0.9},
         ),
         RawEntityContract(
             entity="orders",
