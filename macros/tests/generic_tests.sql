@@ -120,3 +120,43 @@
         and {{ this_run }}
     {%- endif %}
 {% endtest %}
+
+
+{#-
+    Values of `column_name` the event vocabulary does not declare: each value of the column
+    must appear in `map_column` of int_event_type_map (the seed event_type_map with var
+    event_type_map_overrides), of one `source` when given, or be one of `fixed_values` (e.g.
+    the fixed journey states landing and exit). Fails (or warns) with one row per undeclared
+    value and its row count, so the message names the value.
+-#}
+{% test in_event_vocabulary(model, column_name, map_column, source=none, fixed_values=[]) %}
+
+with declared as (
+
+    select distinct {{ map_column }} as declared_value
+    from {{ ref('int_event_type_map') }}
+    where {{ map_column }} is not null
+    {%- if source %}
+        and source = '{{ source }}'
+    {%- endif %}
+
+),
+
+undeclared as (
+
+    select
+        {{ column_name }} as undeclared_value,
+        count(*) as rows_with_value
+    from {{ model }}
+    where {{ column_name }} is not null
+        and {{ column_name }} not in (select declared_value from declared)
+        {%- for value in fixed_values %}
+        and {{ column_name }} <> '{{ value }}'
+        {%- endfor %}
+    group by {{ column_name }}
+
+)
+
+select * from undeclared
+
+{% endtest %}

@@ -4,6 +4,7 @@ quality.dq_validation_results; a critical failure skips the exports downstream."
 
 from behaviorseg.dbt_bridge import log, settings
 from behaviorseg.quality.gates import run_table_gate, summary
+from behaviorseg.quality.layers import first_empty_layer, warehouse_row_count
 from behaviorseg.quality.suites import mart_targets
 
 
@@ -15,8 +16,16 @@ def model(dbt, session):
     dbt.ref("journey_markov")
     dbt.ref("journey_transitions")
     dbt.ref("activity_forecasts")
-    targets = mart_targets()
+    dbt.ref("dim_customers")
+    dbt.ref("identity_map")
     schema = options["marts_schema"]
+    # An empty build fails on its cause: the first layer that came out empty, and why.
+    empty = first_empty_layer(
+        warehouse_row_count(session, {"staging": options["staging_schema"], "marts": schema})
+    )
+    if empty:
+        raise RuntimeError(f"dq_gate_marts: {empty}")
+    targets = mart_targets()
     results = run_table_gate(
         session,
         "marts",

@@ -55,7 +55,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from behaviorseg.exports import EXPORT_CONTRACT_VERSION, export_segments
+    from behaviorseg.exports import EXPORT_CONTRACT_VERSION, export_empty_reason, export_segments
 
     if _missing_warehouse(Path(args.warehouse)):
         return 1
@@ -66,6 +66,8 @@ def _export(args: argparse.Namespace) -> int:
         f"(contract {EXPORT_CONTRACT_VERSION}; {done.joined:,} joined, {done.left:,} left, "
         f"{since})"
     )
+    if done.members == 0:
+        print(export_empty_reason(Path(args.warehouse)))
     return 0
 
 

@@ -74,6 +74,46 @@ class ExportSummary:
     is_first_export: bool
 
 
+def empty_export_reason(
+    customers: int, crm_customers: int, consented: int, consented_segmented: int
+) -> str | None:
+    """One line saying why an export holds no member (None when it holds some): from the
+    warehouse's counts of customers, CRM records, consented customers and consented customers
+    in a segment."""
+    if consented_segmented > 0:
+        return None
+    if customers == 0:
+        return "No member exported: dim_customers holds no customer."
+    if crm_customers == 0:
+        return (
+            "No member exported: no customer has marketing consent because no `customers` "
+            "entity (CRM) was loaded; consent comes from it."
+        )
+    if consented == 0:
+        return (
+            f"No member exported: none of the {customers:,} customers has marketing consent "
+            "(dim_customers.has_marketing_consent)."
+        )
+    return (
+        f"No member exported: none of the {consented:,} customers with marketing consent is in "
+        "a segment (customer_segments)."
+    )
+
+
+def export_empty_reason(warehouse: Path | str) -> str | None:
+    """:func:`empty_export_reason` read from the warehouse."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        customers, consented, consented_segmented = connection.execute(
+            "select count(*), count(*) filter (where has_marketing_consent), "
+            "count(*) filter (where has_marketing_consent and customer_id in "
+            "(select customer_id from main.customer_segments)) from main.dim_customers"
+        ).fetchone()
+        (crm_customers,) = connection.execute(
+            "select count(*) from staging.stg_crm__customers"
+        ).fetchone()
+    return empty_export_reason(customers, crm_customers, consented, consented_segmented)
+
+
 def read_memberships(warehouse: Path | str) -> pd.DataFrame:
     """segment_memberships from the warehouse, in contract order and types."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:

@@ -18,7 +18,7 @@ sessions as (
 
 orders as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_conversions_unified') }}
 
 ),
 

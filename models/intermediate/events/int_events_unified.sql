@@ -20,7 +20,7 @@ app_events as (
 
 event_type_map as (
 
-    select * from {{ ref('event_type_map') }}
+    select * from {{ ref('int_event_type_map') }}
 
 ),
 

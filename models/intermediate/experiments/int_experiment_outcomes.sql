@@ -1,6 +1,7 @@
 {#
     One row per customer exposed to an experiment: their variant, current segment, and whether
-    they completed an order (and the net revenue) within `experiment_conversion_days` after
+    they converted (int_conversions_unified: a completed order, or a purchase event without an
+    orders entity; and the net revenue) within `experiment_conversion_days` after
     their first exposure. Only exposures whose window has fully passed by the as-of time count,
     so late exposures do not look like non-conversions.
 #}
@@ -13,7 +14,7 @@ with assignments as (
 
 orders as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_conversions_unified') }}
 
 ),
 

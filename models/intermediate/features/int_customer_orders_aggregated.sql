@@ -1,12 +1,13 @@
 {#
-    Per customer, completed-order facts as of the as-of date: lifetime first/last order and,
+    Per customer, completed-order facts as of the as-of date (int_conversions_unified: the
+    orders, or the purchase events when no orders entity is loaded): lifetime first/last order and,
     within `rfm_window_days`, frequency and monetary value (net revenue after discounts; refunded
     and cancelled orders count zero).
 #}
 
 with orders as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_conversions_unified') }}
 
 ),
 

@@ -2,7 +2,8 @@
 {#
     The identity graph cut into people. Nodes: every cookie, app device, hashed e-mail and
     customer id the data knows (customer ids from events, orders, CRM, support and experiments,
-    so an orders-only customer is a person too). Edges: identifier <-> customer id links, except
+    so an orders-only customer is a person too; an event with a user id and no cookie or app
+    device makes its user a node as well). Edges: identifier <-> customer id links, except
     links of shared identifiers, which stay nodes of their own. Connected components by label
     propagation (macro connected_component_ctes); the label is the component's smallest node
     key, and customer ids sort first, so a person's id derives from its smallest customer id
@@ -12,6 +13,12 @@
 with links as (
 
     select * from {{ ref('int_identity_links') }}
+
+),
+
+events as {{ not_materialized() }} (
+
+    select * from {{ ref('int_events_unified') }}
 
 ),
 
@@ -42,6 +49,10 @@ assignments as (
 customer_ids as (
 
     select user_id as customer_id from links where user_id is not null
+    union
+    -- Logged in without a cookie or app device (web user_id with a null anonymous_id): the
+    -- customer is a person of their own, and their events are theirs.
+    select user_id as customer_id from events where identifier is null and user_id is not null
     union
     select customer_id from orders
     union

@@ -1,8 +1,10 @@
+-- depends_on: {{ ref('stg_crm__customers') }}
 {{
     config(
         materialized='incremental',
         unique_key='idempotency_key',
         incremental_strategy='append',
+        post_hook=["{{ explain_empty_trigger() }}"],
     )
 }}
 

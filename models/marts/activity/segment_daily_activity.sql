@@ -3,6 +3,8 @@
     included): active customers, sessions, completed orders, net revenue and session conversion
     rate, one row per segment and calendar day with zeros on quiet days. Customers count in their
     current segment over the whole history, so a segment's series shows how its people behave.
+    Orders are int_conversions_unified's: the orders, or the purchase events without an orders
+    entity.
 #}
 
 with sessions as (
@@ -13,7 +15,7 @@ with sessions as (
 
 orders as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_conversions_unified') }}
 
 ),
 

@@ -38,6 +38,7 @@ from behaviorseg.quality.checks import (
     warning,
 )
 from behaviorseg.quality.gx_context import gx
+from behaviorseg.vocabulary import mapped_raw_event_types, read_event_type_map
 
 PARSED_TIMESTAMP_SUFFIX = "__utc"
 REQUIRED_NOT_NULL_MOSTLY = 0.99
@@ -106,16 +107,8 @@ RAW_CONTRACTS: dict[str, RawEntityContract] = {
             record_key=("event_id",),
             timestamp_columns=("event_ts", "received_at"),
             value_sets={
-                "event_type": (
-                    "page_view",
-                    "product_view",
-                    "search",
-                    "add_to_cart",
-                    "remove_from_cart",
-                    "begin_checkout",
-                    "purchase",
-                    "login",
-                ),
+                # The raw types the seed event_type_map maps (unmapped ones are reported).
+                "event_type": mapped_raw_event_types(read_event_type_map(), "web"),
                 "device_type": ("desktop", "mobile", "tablet", "kiosk"),
             },
             number_columns=("price", "time_on_page_s"),
@@ -129,19 +122,11 @@ RAW_CONTRACTS: dict[str, RawEntityContract] = {
             record_key=("event_id",),
             timestamp_columns=("event_ts", "received_at"),
             value_sets={
-                "event_name": (
-                    "app_open",
-                    "screen_view",
-                    "feature_use",
-                    "search",
-                    "product_view",
-                    "add_to_cart",
-                    "begin_checkout",
-                    "purchase",
-                    "push_open",
-                ),
+                "event_name": mapped_raw_event_types(read_event_type_map(), "app"),
                 "platform": ("ios", "android"),
             },
+            # A logged-in app event may lack the device id (user_id then names its person).
+            not_null_mostly={"device_id": 0.9},
         ),
         RawEntityContract(
             entity="orders",

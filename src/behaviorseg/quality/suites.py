@@ -10,7 +10,7 @@ warehouse's convention.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from great_expectations.expectations.row_conditions import Column
@@ -117,9 +117,15 @@ def in_range(
 
 
 def stg_web_events_suite(
-    reference_time: dt.datetime, timestamp_floor: dt.datetime = TIMESTAMP_FLOOR
+    reference_time: dt.datetime,
+    timestamp_floor: dt.datetime = TIMESTAMP_FLOOR,
+    event_types: Collection[str] | None = None,
 ) -> gx.ExpectationSuite:
-    """``stg_web__events``: one row per event id, known event types, sane timestamps."""
+    """``stg_web__events``: one row per event id, known event types, sane timestamps.
+
+    ``event_types``: the web raw event types the event vocabulary maps (int_event_type_map);
+    by default those of the seed file event_type_map.
+    """
     table = "stg_web__events"
     checks = [
         columns_present(["event_id", "anonymous_id", "user_id", "event_type", "event_at"]),
@@ -132,7 +138,11 @@ def stg_web_events_suite(
             "event type in the accepted set",
             gx.expectations.ExpectColumnValuesToBeInSet(
                 column="event_type",
-                value_set=list(RAW_CONTRACTS["web_events"].value_sets["event_type"]),
+                value_set=sorted(
+                    event_types
+                    if event_types is not None
+                    else RAW_CONTRACTS["web_events"].value_sets["event_type"]
+                ),
             ),
         ),
         *timestamp_range("event_at", reference_time, timestamp_floor=timestamp_floor),
@@ -356,13 +366,16 @@ def activity_forecasts_suite() -> gx.ExpectationSuite:
 
 
 def staging_targets(
-    reference_time: dt.datetime, timestamp_floor: dt.datetime = TIMESTAMP_FLOOR
+    reference_time: dt.datetime,
+    timestamp_floor: dt.datetime = TIMESTAMP_FLOOR,
+    web_event_types: Collection[str] | None = None,
 ) -> list[SuiteTarget]:
-    """The staging suites with their tables (``timestamp_floor``: var raw_timestamp_floor)."""
+    """The staging suites with their tables (``timestamp_floor``: var raw_timestamp_floor;
+    ``web_event_types``: the mapped web raw event types, default the seed file's)."""
     moment = as_naive_utc(reference_time)
     return [
         SuiteTarget(
-            stg_web_events_suite(moment, timestamp_floor),
+            stg_web_events_suite(moment, timestamp_floor, web_event_types),
             "stg_web__events",
             newest_load_column="loaded_at",
         ),

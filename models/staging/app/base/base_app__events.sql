@@ -71,7 +71,8 @@ validated as (
         *,
         {{ quarantine_reason(
             [rule_required('event_id', 'event_id'),
-             rule_required('device_id', 'device_id'),
+             ('device_id is null and user_id is null',
+              'device_id: required value is missing and there is no user_id'),
              rule_required('event_name', 'event_name')]
             + rules_timestamp('event_at', 'event_ts_text', 'event_ts', arrival=arrival_at())
             + rules_timestamp('received_at', 'received_at_text', 'received_at', required=false,
