@@ -94,7 +94,7 @@ bench-clv: install  ## benchmark the CLV and churn models at CUSTOMERS simulated
 test: install browser  ## lint + every test (pytest incl. dbt builds on small generated and broken data)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 $(SPARK_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"

@@ -313,3 +313,15 @@ def test_app_events_without_a_device_belong_to_their_user(
         "where source = 'app' order by layer_order"
     )
     assert app.values.tolist() == [[5, 5, 0], [5, 5, 0]]
+
+
+def test_segment_names_speak_only_of_what_the_data_has(web_only: DbtProject) -> None:
+    """No app events and no support tickets were loaded: no name or description may claim app
+    use or support needs (the Done-when of the issue)."""
+    texts = web_only.query(
+        "select segment_name, segment_description from main.segment_profiles"
+    ).fillna("")
+    words = " ".join(texts["segment_name"] + " " + texts["segment_description"]).lower()
+    assert len(texts) >= 1
+    for claim in ("app", "mobile app", "support", "ticket"):
+        assert f" {claim} " not in f" {words} ".replace(",", " ").replace(".", " "), claim
