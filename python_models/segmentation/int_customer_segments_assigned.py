@@ -39,6 +39,7 @@ def model(dbt, session):
             excluded_customer_ids=anomalous_customer_ids(
                 frame(dbt.ref("int_customer_anomalies_scored"))
             ),
+            customer_lifecycle=frame(dbt.ref("customer_lifecycle")),
         )
         if run is not None and run.dropped_groups:
             log(

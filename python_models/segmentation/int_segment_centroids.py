@@ -31,5 +31,6 @@ def model(dbt, session):
         excluded_customer_ids=anomalous_customer_ids(
             frame(dbt.ref("int_customer_anomalies_scored"))
         ),
+        customer_lifecycle=frame(dbt.ref("customer_lifecycle")),
     )
     return fitted_state_table(run, stamp_of(selection))

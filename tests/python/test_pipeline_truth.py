@@ -90,6 +90,16 @@ def test_segments_recover_the_planted_personas(segments_with_truth: pd.DataFrame
     assert adjusted_rand_score(people["persona"], people["segment_id"]) >= 0.7
 
 
+def test_planted_churners_are_named_churn_risk(segments_with_truth: pd.DataFrame) -> None:
+    # The churning persona visited regularly, faded out and has been silent for months: many
+    # of their own usual gaps (customer_lifecycle.usual_gap_days, whole history) idle, though
+    # the engagement window shows no sessions at all. Nobody else is mostly named Churn Risk.
+    people = segments_with_truth[~segments_with_truth["is_anomalous"]]
+    majority = pd.crosstab(people["persona"], people["segment_name"]).idxmax(axis=1)
+    assert majority["churning"] == "Churn Risk"
+    assert (majority.drop("churning") != "Churn Risk").all()
+
+
 def test_anomalies_find_the_planted_bots_and_fraud(segments_with_truth: pd.DataFrame) -> None:
     planted = segments_with_truth["is_anomalous"]
     flagged = segments_with_truth["is_anomaly"]

@@ -15,6 +15,8 @@ import pytest
 from behaviorseg.segmentation import SegmentationConfig, run_segmentation
 from behaviorseg.segmentation.naming import (
     DEFAULT_NAMING_RULES,
+    LIFECYCLE_RHYTHM_COLUMNS,
+    lifecycle_rows,
     load_naming_rules,
     name_segments,
     naming_features,
@@ -32,7 +34,8 @@ def population(groups: dict[str, tuple[int, dict[str, float]]], seed: int = 5) -
     """customer_features rows: per group (size, {feature: value}), values jittered by +-5%.
 
     Columns a group does not give are left out of the frame (null), as in an export that
-    lacks that source.
+    lacks that source. ``usual_gap_days`` and ``days_since_last_activity`` are the group's
+    rhythm as the mart customer_lifecycle gives it (see ``split_lifecycle``).
     """
     rng = np.random.default_rng(seed)
     rows = []
@@ -44,9 +47,22 @@ def population(groups: dict[str, tuple[int, dict[str, float]]], seed: int = 5) -
     return pd.DataFrame(rows)
 
 
+def split_lifecycle(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(customer_features, customer_lifecycle rows or None when the groups give no rhythm)."""
+    rhythm = list(LIFECYCLE_RHYTHM_COLUMNS)
+    if not set(rhythm) & set(frame.columns):
+        return frame.drop(columns="group"), None
+    return frame.drop(columns=["group", *rhythm]), frame[["customer_id", *rhythm]]
+
+
+def segment(frame: pd.DataFrame, k: int):
+    features, lifecycle = split_lifecycle(frame)
+    return run_segmentation(features, config=SegmentationConfig(k=k), customer_lifecycle=lifecycle)
+
+
 def names_by_group(frame: pd.DataFrame, k: int) -> dict[str, str]:
     """The segment name most customers of each group got (each group is one segment here)."""
-    run = run_segmentation(frame.drop(columns="group"), config=SegmentationConfig(k=k))
+    run = segment(frame, k)
     named = frame[["customer_id", "group"]].merge(run.customer_segments, on="customer_id")
     purity = pd.crosstab(named["group"], named["segment_name"])
     assert (purity.gt(0).sum(axis=1) == 1).all(), "each hand-built group should be one segment"
@@ -54,7 +70,7 @@ def names_by_group(frame: pd.DataFrame, k: int) -> dict[str, str]:
 
 
 def run_texts(frame: pd.DataFrame, k: int) -> list[str]:
-    run = run_segmentation(frame.drop(columns="group"), config=SegmentationConfig(k=k))
+    run = segment(frame, k)
     return [*run.segments["segment_name"], *run.segments["description"].fillna("")]
 
 
@@ -70,14 +86,17 @@ def web_only() -> pd.DataFrame:
         {
             # Heavy readers: many long sessions over many pages and categories.
             "readers": (40, web | {"sessions_per_week": 3.0, "days_since_last_session": 2.0,
+                                   "usual_gap_days": 2.3, "days_since_last_activity": 2.0,
                                    "pages_per_session": 30.0, "avg_session_duration_s": 900.0,
                                    "distinct_categories_viewed": 6.0}),
             # Quick lookers: weekly, short, one or two pages.
             "lookers": (40, web | {"sessions_per_week": 1.5, "days_since_last_session": 4.0,
+                                   "usual_gap_days": 4.7, "days_since_last_activity": 4.0,
                                    "pages_per_session": 1.5, "avg_session_duration_s": 30.0,
                                    "distinct_categories_viewed": 2.0}),
             # Came twice a week (a 3.5-day gap), not seen for 60 days: 17 usual gaps idle.
             "lapsed": (40, web | {"sessions_per_week": 2.0, "days_since_last_session": 60.0,
+                                  "usual_gap_days": 3.5, "days_since_last_activity": 60.0,
                                   "pages_per_session": 4.0, "avg_session_duration_s": 200.0,
                                   "distinct_categories_viewed": 2.0}),
         }
@@ -103,13 +122,17 @@ def constant_amount_orders() -> pd.DataFrame:
     return population(
         {
             "regulars": (40, base | {"frequency": 12.0, "monetary": 300.0, "recency_days": 5.0,
-                                     "mean_days_between_orders": 30.0}),
+                                     "mean_days_between_orders": 30.0,
+                                     "usual_gap_days": 30.0, "days_since_last_activity": 5.0}),
             "now_and_then": (40, base | {"frequency": 2.0, "monetary": 50.0,
                                          "recency_days": 100.0,
-                                         "mean_days_between_orders": 150.0}),
+                                         "mean_days_between_orders": 150.0,
+                                         "usual_gap_days": 150.0,
+                                         "days_since_last_activity": 100.0}),
             # Reordered every 40 days, last order 300 days ago: 7.5 usual gaps idle.
             "lapsed": (40, base | {"frequency": 3.0, "monetary": 75.0, "recency_days": 300.0,
-                                   "mean_days_between_orders": 40.0}),
+                                   "mean_days_between_orders": 40.0,
+                                   "usual_gap_days": 40.0, "days_since_last_activity": 300.0}),
         }
     )  # fmt: skip
 
@@ -182,18 +205,71 @@ def test_long_tenure_alone_never_makes_churn_risk() -> None:
     assert names[0] == "High tenure days, long since last order"
 
 
-def test_inactivity_ratio_is_days_idle_over_the_usual_gap() -> None:
-    features = pd.DataFrame(
+def test_inactivity_ratio_is_days_idle_over_the_lifecycle_usual_gap() -> None:
+    lifecycle = pd.DataFrame(
         {
-            "recency_days": [90.0, 10.0, np.nan, 400.0],
-            "days_since_last_session": [30.0, np.nan, 14.0, np.nan],
-            "mean_days_between_orders": [30.0, 5.0, np.nan, np.nan],
-            "sessions_per_week": [0.7, np.nan, 3.5, 0.0],
+            "usual_gap_days": [10.0, 5.0, np.nan, 0.0],
+            "days_since_last_activity": [30, 10, 400, 3],
         }
     )
-    ratio = naming_features(features)["inactivity_ratio"]
-    # 30 idle days / min(30-day order gap, 10-day visit gap); 10 / 5; 14 / 2; no rhythm.
-    np.testing.assert_allclose(ratio.to_numpy(), [3.0, 2.0, 7.0, np.nan])
+    ratio = naming_features(lifecycle)["inactivity_ratio"]
+    # 30 idle days / a 10-day usual gap; 10 / 5; too few gaps for a rhythm (a single old
+    # order); a zero gap (several activities on one day) is no rhythm either.
+    np.testing.assert_allclose(ratio.to_numpy(), [3.0, 2.0, np.nan, np.nan])
+    with pytest.raises(ValueError, match=r"customer_lifecycle.*usual_gap_days"):
+        naming_features(lifecycle.drop(columns="usual_gap_days"))
+
+
+def test_lifecycle_rows_follow_the_customer_order() -> None:
+    lifecycle = pd.DataFrame(
+        {
+            "customer_id": ["b", "a"],
+            "usual_gap_days": [7.0, 3.0],
+            "days_since_last_activity": [1, 9],
+        }
+    )
+    rows = lifecycle_rows(np.array(["a", "b", "c"], dtype=object), lifecycle)
+    assert rows["customer_id"].tolist() == ["a", "b", "c"]
+    np.testing.assert_allclose(rows["usual_gap_days"], [3.0, 7.0, np.nan])
+    np.testing.assert_allclose(rows["days_since_last_activity"], [9, 1, np.nan])
+    assert lifecycle_rows(np.array(["a"], dtype=object), None)["usual_gap_days"].isna().all()
+
+
+def weekly_visitors() -> pd.DataFrame:
+    """Web sessions only. Everyone visited weekly for months (a 7-day usual gap in
+    customer_lifecycle); one group has been silent for 8 weeks, so the engagement window
+    (the last weeks) shows no sessions at all for them."""
+    web = {"pages_per_session": 5.0, "avg_session_duration_s": 300.0, "tenure_days": 400.0}
+    return population(
+        {
+            # On rhythm for years: long tenure, last visit 3 days ago.
+            "veterans": (40, web | {"sessions_per_week": 1.0, "days_since_last_session": 3.0,
+                                    "tenure_days": 1500.0,
+                                    "usual_gap_days": 7.0, "days_since_last_activity": 3.0}),
+            "weeklies": (40, web | {"sessions_per_week": 1.0, "days_since_last_session": 4.0,
+                                    "usual_gap_days": 7.0, "days_since_last_activity": 4.0}),
+            # 56 idle days / 7-day usual gap = 8 usual gaps without a visit.
+            "silent": (40, web | {"sessions_per_week": 0.0, "days_since_last_session": 56.0,
+                                  "usual_gap_days": 7.0, "days_since_last_activity": 56.0}),
+        }
+    )  # fmt: skip
+
+
+def test_weekly_visitors_silent_for_eight_weeks_are_churn_risk() -> None:
+    assert names_by_group(weekly_visitors(), k=3) == {
+        # 8 usual gaps idle, though the window shows no sessions at all.
+        "silent": "Churn Risk",
+        # Long tenure on rhythm (ratio 0.4): named by tenure and recency, never churn risk.
+        "veterans": "High tenure days, recent visit",
+        "weeklies": "Low tenure days, frequent sessions",
+    }
+
+
+def test_without_a_lifecycle_no_segment_is_churn_risk() -> None:
+    # The same customers without their rhythm (no customer_lifecycle): nothing to be late on.
+    features, _ = split_lifecycle(weekly_visitors())
+    run = run_segmentation(features, config=SegmentationConfig(k=3))
+    assert "Churn Risk" not in run.segments["segment_name"].tolist()
 
 
 def test_a_seed_rule_must_speak_of_a_feature(tmp_path) -> None:

@@ -340,39 +340,46 @@ def name_segments(
     return pd.DataFrame(rows)
 
 
-def _usual_gap_days(customer_features: pd.DataFrame) -> pd.Series:
-    """A customer's usual gap between activities, in days: the shorter of the mean gap
-    between orders and the gap between sessions (7 / sessions_per_week); NaN with neither."""
-    gaps = []
-    if "mean_days_between_orders" in customer_features:
-        gaps.append(pd.to_numeric(customer_features["mean_days_between_orders"], errors="coerce"))
-    if "sessions_per_week" in customer_features:
-        per_week = pd.to_numeric(customer_features["sessions_per_week"], errors="coerce")
-        gaps.append(7.0 / per_week.where(per_week > 0))
-    if not gaps:
-        return pd.Series(np.nan, index=customer_features.index)
-    return pd.concat(gaps, axis=1).min(axis=1, skipna=True).where(lambda gap: gap > 0)
+LIFECYCLE_RHYTHM_COLUMNS = ("usual_gap_days", "days_since_last_activity")
 
 
-def naming_features(customer_features: pd.DataFrame) -> pd.DataFrame:
+def naming_features(lifecycle: pd.DataFrame) -> pd.DataFrame:
     """Features naming uses besides the clustering's, one row per customer (same index).
 
-    ``inactivity_ratio`` = days since the last activity (the more recent of the last order and
-    the last session) / the usual gap between activities (``_usual_gap_days``). 1 is on rhythm;
-    3 is three usual gaps without activity. NaN without a usual gap (one order and no sessions
-    in the window): no rhythm to be late on, so tenure or a single old order never makes it.
+    ``lifecycle`` holds, per customer, the columns of the mart ``customer_lifecycle`` that
+    describe their rhythm over their whole history: ``usual_gap_days`` (the median gap between
+    their activity days, sessions or orders; null with fewer than
+    ``lifecycle_usual_gap_min_gaps`` gaps) and ``days_since_last_activity``.
+
+    ``inactivity_ratio`` = ``days_since_last_activity`` / ``usual_gap_days``. 1 is on rhythm;
+    3 is three usual gaps without activity. NaN without a usual gap: no rhythm to be late on,
+    so tenure or a single old order never makes it.
     """
-    since = [
-        pd.to_numeric(customer_features[column], errors="coerce")
-        for column in ("recency_days", "days_since_last_session")
-        if column in customer_features
-    ]
-    last = (
-        pd.concat(since, axis=1).min(axis=1, skipna=True)
-        if since
-        else pd.Series(np.nan, index=customer_features.index)
-    )
-    return pd.DataFrame({INACTIVITY_RATIO: last / _usual_gap_days(customer_features)})
+    missing = [column for column in LIFECYCLE_RHYTHM_COLUMNS if column not in lifecycle]
+    if missing:
+        raise ValueError(
+            f"customer_lifecycle: naming needs the column(s) {', '.join(missing)} "
+            "(the customer's usual gap and days since the last activity)"
+        )
+    gap = pd.to_numeric(lifecycle["usual_gap_days"], errors="coerce").astype(float)
+    idle = pd.to_numeric(lifecycle["days_since_last_activity"], errors="coerce").astype(float)
+    return pd.DataFrame({INACTIVITY_RATIO: idle / gap.where(gap > 0)}, index=lifecycle.index)
+
+
+def lifecycle_rows(customer_ids: np.ndarray, lifecycle: pd.DataFrame | None) -> pd.DataFrame:
+    """``lifecycle``'s rhythm columns for ``customer_ids``, in that order (joined by
+    customer_id; null for a customer it lacks, and for all without a lifecycle frame)."""
+    rows = pd.DataFrame({"customer_id": customer_ids})
+    if lifecycle is None:
+        return rows.assign(**{column: np.nan for column in LIFECYCLE_RHYTHM_COLUMNS})
+    columns = ["customer_id", *LIFECYCLE_RHYTHM_COLUMNS]
+    missing = [column for column in columns if column not in lifecycle]
+    if missing:
+        raise ValueError(f"customer_lifecycle: missing column(s) {', '.join(missing)}")
+    rhythm = lifecycle[columns].drop_duplicates("customer_id")
+    key = rows["customer_id"].astype(str)
+    joined = rhythm.assign(customer_id=rhythm["customer_id"].astype(str)).set_index("customer_id")
+    return rows.join(joined.reindex(key).reset_index(drop=True))
 
 
 def naming_profiles(

@@ -32,6 +32,7 @@ from behaviorseg.segmentation.naming import (
     DEFAULT_NAMING_RULES,
     MIN_RULE_SCORE,
     NOISE_SEGMENT_NAME,
+    lifecycle_rows,
     name_segments,
     naming_features,
     naming_profiles,
@@ -209,6 +210,7 @@ def run_segmentation(
     assigned_at: object | None = None,
     excluded_customer_ids: Collection[object] = (),
     untracked_customer_ids: Collection[object] = (),
+    customer_lifecycle: pd.DataFrame | None = None,
 ) -> SegmentationRun:
     """Segment ``customer_features`` (one row per customer); see SegmentationRun.
 
@@ -217,7 +219,9 @@ def run_segmentation(
     out of the fit, so they cannot form segments of their own or pull centroids, and then join
     their nearest segment (see ``fitted_rows``). Customers in ``untracked_customer_ids`` refused
     tracking: their behavioral features are empty, so they are left out of the fit too and placed
-    by the features tracking does not feed (orders, lifecycle, support).
+    by the features tracking does not feed (orders, lifecycle, support). ``customer_lifecycle``
+    (the mart: customer_id, usual_gap_days, days_since_last_activity) gives each customer's own
+    rhythm for the naming's inactivity_ratio; without it no segment can be named Churn Risk.
     """
     config = config or SegmentationConfig()
     prepared = prepare_features(
@@ -246,9 +250,7 @@ def run_segmentation(
         max_match_distance=config.max_match_distance,
         min_effect_size=config.min_effect_size,
         naming_extra=naming_profiles(
-            naming_features(
-                customer_features.sort_values("customer_id", kind="stable").reset_index(drop=True)
-            ),
+            naming_features(lifecycle_rows(prepared.customer_ids, customer_lifecycle)),
             clustering.labels,
             pd.RangeIndex(clustering.n_segments),
         ),

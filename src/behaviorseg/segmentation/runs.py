@@ -198,8 +198,10 @@ def run_with_selected_k(
     naming_rules: pd.DataFrame,
     previous_centroids: pd.DataFrame | None,
     excluded_customer_ids: Collection[object] = (),
+    customer_lifecycle: pd.DataFrame | None = None,
 ) -> SegmentationRun | None:
-    """The segmentation refitted at the k model selection chose (one fit, not the k range)."""
+    """The segmentation refitted at the k model selection chose (one fit, not the k range);
+    ``customer_lifecycle`` gives the customers' own rhythm for naming (run_segmentation)."""
     k = selected_k(model_selection)
     if k is None or len(customer_features) < MIN_CUSTOMERS_TO_CLUSTER:
         return None
@@ -211,6 +213,7 @@ def run_with_selected_k(
         previous_centroids=previous_centroids,
         excluded_customer_ids=excluded_customer_ids,
         untracked_customer_ids=untracked_customer_ids(customer_features),
+        customer_lifecycle=customer_lifecycle,
     )
 
 
