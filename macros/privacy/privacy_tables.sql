@@ -29,7 +29,31 @@
         ('execution_seconds', 'double'),
         ('logged_at', 'timestamp'),
     ])) -%}
+    {%- do run_query(create_table_if_not_exists('audit.build_status', [
+        ('invocation_id', 'varchar'),
+        ('command', 'varchar'),
+        ('status', 'varchar'),
+        ('failed_nodes', 'bigint'),
+        ('recorded_at', 'timestamp'),
+    ])) -%}
+    {%- do record_build_status('started', none) -%}
     {{ return('') }}
+{%- endmacro %}
+
+
+{#-
+    audit.build_status: a 'started' row when an invocation begins (first on-run-start hook),
+    a 'green' or 'failed' row when it ends (on-run-end). `behaviorseg publish-marts` and
+    `behaviorseg export` publish only when the latest build/run/test invocation ended green;
+    one that stopped in a hook (a raw gate) never gets its end row, so it refuses too.
+    Insert-only, so it works on engines without UPDATE.
+-#}
+{% macro record_build_status(status, failed_nodes) -%}
+    {%- do run_query(
+        "insert into audit.build_status values ('" ~ invocation_id ~ "', '"
+        ~ (flags.WHICH or 'unknown') ~ "', '" ~ status ~ "', "
+        ~ (failed_nodes if failed_nodes is not none else 'null') ~ ", current_timestamp)"
+    ) -%}
 {%- endmacro %}
 
 

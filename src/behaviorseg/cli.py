@@ -43,6 +43,18 @@ def _missing_warehouse(warehouse: Path) -> bool:
     return True
 
 
+def _not_green(warehouse: Path) -> bool:
+    """Print why and return True unless the latest dbt build ended green."""
+    from behaviorseg.build_status import BuildNotGreenError, require_green_build
+
+    try:
+        require_green_build(warehouse)
+    except BuildNotGreenError as refused:
+        print(f"Refused: {refused}")
+        return True
+    return False
+
+
 def _report(args: argparse.Namespace) -> int:
     from behaviorseg.report import build_report
 
@@ -57,7 +69,7 @@ def _report(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from behaviorseg.exports import EXPORT_CONTRACT_VERSION, export_segments
 
-    if _missing_warehouse(Path(args.warehouse)):
+    if _missing_warehouse(Path(args.warehouse)) or _not_green(Path(args.warehouse)):
         return 1
     done = export_segments(Path(args.warehouse), Path(args.out))
     since = "first export" if done.is_first_export else "since the previous export"
@@ -72,7 +84,7 @@ def _export(args: argparse.Namespace) -> int:
 def _publish_marts(args: argparse.Namespace) -> int:
     from behaviorseg.marts import public_marts, publish_marts
 
-    if _missing_warehouse(Path(args.warehouse)):
+    if _missing_warehouse(Path(args.warehouse)) or _not_green(Path(args.warehouse)):
         return 1
     published = publish_marts(
         Path(args.warehouse), Path(args.out), public_marts(Path(args.manifest))
