@@ -1,10 +1,12 @@
 """A tiny hand-made raw data set for erasure and consent tests, every row's owner known.
 
-C1 and C2 both logged in on the shared cookie k-shared (so the identity graph stitches them into
-one person); C1 also has its own cookie k-c1 (one logged-in and one anonymous event) and an app
-device d-c1; C2 has its own cookie k-c2. Orders: C1 o1, o2; C2 o3; C3 (no CRM record, orders
-only) o4; every order 'completed' with one item. CRM records: C1 (marketing and tracking
-consent) and C2 (marketing consent, tracking consent). Support: one ticket of C1.
+cust-ann and cust-bob both logged in on the shared cookie k-shared, so the identity graph
+stitches them into one person. cust-ann also has her own cookie k-c1 (one logged-in and one
+anonymous event), an app device d-c1 (one logged-in and one anonymous event), two orders
+(o1, o2), a CRM record and a support ticket. cust-bob has his own cookie k-c2, one order (o3)
+and a CRM record. cust-cid has one order (o4) and no CRM record; cust-dan only web events (a
+cart left on the first day, no order) and no CRM record. Every order is 'completed', with one
+item. Both CRM records consent to marketing and tracking.
 """
 
 from __future__ import annotations
@@ -30,30 +32,34 @@ def web_event(event_id: str, anonymous_id: str, user_id: str | None, ts: str, **
 
 # fmt: off
 WEB_EVENTS = [
-    web_event("w1", "k-shared", "C1", "2025-10-01T10:00:00Z"),
-    web_event("w2", "k-shared", "C1", "2025-10-01T10:05:00Z", event_type="add_to_cart",
+    web_event("w1", "k-shared", "cust-ann", "2025-10-01T10:00:00Z"),
+    web_event("w2", "k-shared", "cust-ann", "2025-10-01T10:05:00Z", event_type="add_to_cart",
               product_id="p1", price=10.0),
-    web_event("w3", "k-shared", "C2", "2025-10-03T18:00:00Z"),
-    web_event("w4", "k-shared", "C2", "2025-10-03T18:04:00Z"),
-    web_event("w5", "k-c1", "C1", "2025-10-02T09:00:00Z"),
+    web_event("w3", "k-shared", "cust-bob", "2025-10-03T18:00:00Z"),
+    web_event("w4", "k-shared", "cust-bob", "2025-10-03T18:04:00Z"),
+    web_event("w5", "k-c1", "cust-ann", "2025-10-02T09:00:00Z"),
     web_event("w6", "k-c1", None, "2025-10-05T09:00:00Z"),
-    web_event("w7", "k-c2", "C2", "2025-10-04T12:00:00Z"),
-    web_event("w8", "k-c2", "C2", "2025-10-06T12:00:00Z"),
+    web_event("w7", "k-c2", "cust-bob", "2025-10-04T12:00:00Z"),
+    web_event("w8", "k-c2", "cust-bob", "2025-10-06T12:00:00Z"),
+    # cust-dan: web only, no CRM record, no order: a cart left on the first day.
+    web_event("w9", "k-dan", "cust-dan", "2025-10-01T15:00:00Z"),
+    web_event("w10", "k-dan", "cust-dan", "2025-10-01T15:02:00Z", event_type="add_to_cart",
+              product_id="p1", price=10.0),
 ]
 APP_EVENTS = [
-    {"event_id": "a1", "device_id": "d-c1", "user_id": "C1", "event_name": "app_open",
+    {"event_id": "a1", "device_id": "d-c1", "user_id": "cust-ann", "event_name": "app_open",
      "platform": "ios", "event_ts": "2025-10-02T20:00:00Z"},
     {"event_id": "a2", "device_id": "d-c1", "user_id": None, "event_name": "screen_view",
      "platform": "ios", "event_ts": "2025-10-02T20:01:00Z"},
 ]
 ORDERS = [
-    {"order_id": "o1", "customer_id": "C1", "order_ts": "2025-10-01T10:10:00Z",
+    {"order_id": "o1", "customer_id": "cust-ann", "order_ts": "2025-10-01T10:10:00Z",
      "status": "completed", "currency": "EUR", "total_amount": 10.0},
-    {"order_id": "o2", "customer_id": "C1", "order_ts": "2025-10-05T10:10:00Z",
+    {"order_id": "o2", "customer_id": "cust-ann", "order_ts": "2025-10-05T10:10:00Z",
      "status": "completed", "currency": "EUR", "total_amount": 20.0},
-    {"order_id": "o3", "customer_id": "C2", "order_ts": "2025-10-03T18:10:00Z",
+    {"order_id": "o3", "customer_id": "cust-bob", "order_ts": "2025-10-03T18:10:00Z",
      "status": "completed", "currency": "EUR", "total_amount": 30.0},
-    {"order_id": "o4", "customer_id": "C3", "order_ts": "2025-10-04T08:00:00Z",
+    {"order_id": "o4", "customer_id": "cust-cid", "order_ts": "2025-10-04T08:00:00Z",
      "status": "completed", "currency": "EUR", "total_amount": 40.0},
 ]
 ORDER_ITEMS = [
@@ -62,15 +68,15 @@ ORDER_ITEMS = [
     for order in ORDERS
 ]
 CUSTOMERS = [
-    {"customer_id": "C1", "email": "one@example.com", "country": "DE",
+    {"customer_id": "cust-ann", "email": "one@example.com", "country": "DE",
      "signup_ts": "2025-09-01T00:00:00Z", "marketing_consent": True, "tracking_consent": True,
      "updated_at": "2025-09-01T00:00:00Z"},
-    {"customer_id": "C2", "email": "two@example.com", "country": "FR",
+    {"customer_id": "cust-bob", "email": "two@example.com", "country": "FR",
      "signup_ts": "2025-09-02T00:00:00Z", "marketing_consent": True, "tracking_consent": True,
      "updated_at": "2025-09-02T00:00:00Z"},
 ]
 TICKETS = [
-    {"ticket_id": "t1", "customer_id": "C1", "email": "one@example.com", "channel": "email",
+    {"ticket_id": "t1", "customer_id": "cust-ann", "email": "one@example.com", "channel": "email",
      "category": "billing", "opened_at": "2025-10-02T11:00:00Z"},
 ]
 # fmt: on
