@@ -15,8 +15,9 @@
     2. Staging tables (the raw contract's rows, kept across loads): rows whose declared key
        column holds one of those identifiers of its type.
     3. Derived tables: rows of the erased customer's person(s) (person_id), rows whose column of
-       a declared key's name holds one of the identifiers, and identity rows (identifier_type,
-       identifier) of them. A person stitched from several customers is deleted whole here and
+       a declared key's name holds one of the identifiers, identity rows (identifier_type,
+       identifier) of them, and quality-log rows whose diagnostic text (raw values, observed
+       values) names the customer id as a whole token. A person stitched from several customers is deleted whole here and
        re-cut without the erased customer by the rebuild that `behaviorseg forget` runs, so the
        other customers' orders, sessions and segments come back from their own staged rows.
     4. The identifiers are recorded (salted hash) in privacy.erased_identifiers, the request in
@@ -225,6 +226,16 @@
 {%- endmacro %}
 
 
+{#-
+    Free-text diagnostic columns of the quality logs (a quarantined row's raw values, a failed
+    expectation's observed values): they copy raw values, so a row naming the erased customer's
+    id as a whole token goes too. Only for a customer found in the staged data.
+-#}
+{% macro erasure_diagnostic_columns() -%}
+    {{ return(['raw_values', 'observed_value', 'unexpected_sources', 'kwargs']) }}
+{%- endmacro %}
+
+
 {#- Rows of one table that belong to the customer, through declared keys only (or none). -#}
 {% macro erasure_condition(table, key_columns) -%}
     {%- set conditions = [] -%}
@@ -235,6 +246,13 @@
         ) -%}
     {%- endfor -%}
     {%- if not table.staging -%}
+        {%- for column in table.columns if column in erasure_diagnostic_columns() -%}
+            {%- do conditions.append(
+                "regexp_matches(cast(" ~ adapter.quote(column) ~ " as varchar), "
+                ~ "'(^|[^A-Za-z0-9_])' || regexp_escape((select identifier from forget_scope"
+                ~ " where identifier_type = 'customer_id')) || '([^A-Za-z0-9_]|$)')"
+            ) -%}
+        {%- endfor -%}
         {%- if 'identifier_type' in table.columns and 'identifier' in table.columns -%}
             {%- do conditions.append(
                 "(identifier_type, cast(identifier as varchar)) in"
