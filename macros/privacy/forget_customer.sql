@@ -88,8 +88,9 @@
     {%- do statements.append("commit") -%}
     {%- do run_query(statements | join(";\n")) -%}
     {{ log("forget_customer: erased; " ~ (counts | sum(attribute='rows')) ~ " rows deleted in "
-        ~ (counts | length) ~ " tables (audit.erasure_log); rebuild to re-cut stitched persons"
-        ~ " (behaviorseg forget does)", info=true) }}
+        ~ (counts | length) ~ " tables (audit.erasure_log); now rebuild the derived models, "
+        ~ "`dbt build --full-refresh --exclude path:models/staging/*/base` (behaviorseg forget "
+        ~ "does), to re-cut stitched persons", info=true) }}
 {%- endmacro %}
 
 
