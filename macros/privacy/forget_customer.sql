@@ -16,8 +16,9 @@
        column holds one of those identifiers of its type.
     3. Derived tables: rows of the erased customer's person(s) (person_id), rows whose column of
        a declared key's name holds one of the identifiers, identity rows (identifier_type,
-       identifier) of them, and quality-log rows whose diagnostic text (raw values, observed
-       values) names the customer id as a whole token. A person stitched from several customers is deleted whole here and
+       identifier) of them, quarantined rows whose raw values (JSON) hold an identifier in a
+       declared key column, and quality-log rows whose diagnostic text (observed values) names
+       the customer id as a whole token. A person stitched from several customers is deleted whole here and
        re-cut without the erased customer by the rebuild that `behaviorseg forget` runs, so the
        other customers' orders, sessions and segments come back from their own staged rows.
     4. The identifiers are recorded (salted hash) in privacy.erased_identifiers, the request in
@@ -228,12 +229,12 @@
 
 
 {#-
-    Free-text diagnostic columns of the quality logs (a quarantined row's raw values, a failed
-    expectation's observed values): they copy raw values, so a row naming the erased customer's
-    id as a whole token goes too. Only for a customer found in the staged data.
+    Free-text diagnostic columns of the quality log (a failed expectation's observed values):
+    they copy raw values, so a row naming the erased customer's id as a whole token goes too.
+    Only for a customer found in the staged data. (Quarantined rows go by their keys.)
 -#}
 {% macro erasure_diagnostic_columns() -%}
-    {{ return(['raw_values', 'observed_value', 'unexpected_sources', 'kwargs']) }}
+    {{ return(['observed_value', 'unexpected_sources', 'kwargs']) }}
 {%- endmacro %}
 
 
@@ -247,6 +248,15 @@
         ) -%}
     {%- endfor -%}
     {%- if not table.staging -%}
+        {%- if 'raw_values' in table.columns -%}
+            {#- A quarantined raw row: its declared key columns, read from its JSON. -#}
+            {%- for key_column, key_type in key_columns.items() -%}
+                {%- do conditions.append(
+                    "json_extract_string(raw_values, '$." ~ key_column ~ "') in (select identifier"
+                    ~ " from forget_scope where identifier_type = '" ~ key_type ~ "')"
+                ) -%}
+            {%- endfor -%}
+        {%- endif -%}
         {%- for column in table.columns if column in erasure_diagnostic_columns() -%}
             {%- do conditions.append(
                 "regexp_matches(cast(" ~ adapter.quote(column) ~ " as varchar), "
