@@ -29,7 +29,7 @@ EXPORTS_DIR := $(OUT)/exports
 REPORT := $(OUT)/reports/segment_health.html
 QUALITY_DOCS := $(OUT)/quality/docs
 
-.PHONY: help install browser demo generate build publish quality-docs export report summary \
+.PHONY: help install browser demo generate build publish quality-docs export report summary forget \
 	docs bench bench-clv test test-spark lint format lock clean
 
 help:  ## list the targets
@@ -74,6 +74,12 @@ export: install  ## segment exports (CSV, Parquet, JSON Lines) and deltas for CR
 
 report: install  ## the self-contained segment health report
 	$(BIN)/behaviorseg report --warehouse $(DUCKDB_PATH) --out $(REPORT)
+
+forget: export BEHAVIORSEG_ERASE_CUSTOMER_ID = $(CUSTOMER)
+forget: install  ## erase a customer: make forget CUSTOMER=<id> [DRY_RUN=1] (docs/privacy.md)
+	@test -n "$$BEHAVIORSEG_ERASE_CUSTOMER_ID" || { echo "usage: make forget CUSTOMER=<customer id> [DRY_RUN=1]"; exit 2; }
+	$(BIN)/behaviorseg forget --warehouse $(DUCKDB_PATH) --marts-out $(MARTS_DIR) \
+		--exports-out $(EXPORTS_DIR) --report-out $(REPORT) $(if $(DRY_RUN),--dry-run,)
 
 summary: install  ## print row counts per layer and where the outputs are
 	$(BIN)/behaviorseg summary --warehouse $(DUCKDB_PATH) --raw-dir $(RAW_DATA_DIR)

@@ -4,7 +4,13 @@
     With privacy.erasure_requests this is the audit trail of what ran and what was erased.
 -#}
 {% macro log_run_results(results) -%}
-    {%- if not execute or not results -%}{{ return('') }}{%- endif -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set failed = [] -%}
+    {%- for result in results or [] if result.status in ('error', 'fail', 'skipped', 'runtime error') -%}
+        {%- do failed.append(result.node.unique_id) -%}
+    {%- endfor -%}
+    {%- do record_build_status('failed' if failed else 'green', failed | length) -%}
+    {%- if not results -%}{{ return('') }}{%- endif -%}
     {%- set values = [] -%}
     {%- for result in results -%}
         {%- set node = result.node -%}

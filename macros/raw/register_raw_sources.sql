@@ -23,8 +23,9 @@
       key (PII_HASH_SALT) stops before anything is read;
     * columns marked `url` lose their query string and fragment, but for the parameters in
       var raw_url_query_allowlist, so an e-mail or a token in a URL is never stored;
-    * rows whose `erasure_key` column (a customer id) belongs to a customer erased with
-      `forget_customer` are left out, so no layer ever sees them again.
+    * rows whose `erasure_key` column (a customer id, or that customer's own anonymous_id,
+      device_id or order_id) was erased with `forget_customer` are left out, so no layer ever
+      sees them again (docs/privacy.md).
 
     Dispatched: DuckDB reads the files with read_parquet/read_csv into views of the `raw`
     schema; Spark (spark__register_raw_sources, macros/raw/spark_raw_sources.sql) into global
@@ -229,7 +230,7 @@
 {% macro raw_not_erased_condition(contract, present_columns) -%}
     {%- set erasure_keys = [] -%}
     {%- for column in contract if column.erasure_key and column.name in present_columns -%}
-        {%- do erasure_keys.append(column.name) -%}
+        {%- do erasure_keys.append((column.name, erasure_key_type(column))) -%}
     {%- endfor -%}
     {{ return(not_erased_condition(erasure_keys)) }}
 {%- endmacro %}

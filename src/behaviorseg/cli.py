@@ -43,6 +43,18 @@ def _missing_warehouse(warehouse: Path) -> bool:
     return True
 
 
+def _not_green(warehouse: Path) -> bool:
+    """Print why and return True unless the latest dbt build ended green."""
+    from behaviorseg.build_status import BuildNotGreenError, require_green_build
+
+    try:
+        require_green_build(warehouse)
+    except BuildNotGreenError as refused:
+        print(f"Refused: {refused}")
+        return True
+    return False
+
+
 def _report(args: argparse.Namespace) -> int:
     from behaviorseg.report import build_report
 
@@ -57,7 +69,7 @@ def _report(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from behaviorseg.exports import EXPORT_CONTRACT_VERSION, export_empty_reason, export_segments
 
-    if _missing_warehouse(Path(args.warehouse)):
+    if _missing_warehouse(Path(args.warehouse)) or _not_green(Path(args.warehouse)):
         return 1
     done = export_segments(Path(args.warehouse), Path(args.out))
     since = "first export" if done.is_first_export else "since the previous export"
@@ -74,12 +86,51 @@ def _export(args: argparse.Namespace) -> int:
 def _publish_marts(args: argparse.Namespace) -> int:
     from behaviorseg.marts import public_marts, publish_marts
 
-    if _missing_warehouse(Path(args.warehouse)):
+    if _missing_warehouse(Path(args.warehouse)) or _not_green(Path(args.warehouse)):
         return 1
     published = publish_marts(
         Path(args.warehouse), Path(args.out), public_marts(Path(args.manifest))
     )
     print(f"Published {len(published)} marts as Parquet in {args.out}/")
+    return 0
+
+
+def _forget(args: argparse.Namespace) -> int:
+    import os
+
+    from behaviorseg.erasure import ErasureError, erase
+    from behaviorseg.pii_key import ERASE_ENVIRONMENT_VARIABLE
+
+    customer_id = args.customer_id or os.environ.get(ERASE_ENVIRONMENT_VARIABLE, "")
+    warehouse = Path(args.warehouse)
+    if _missing_warehouse(warehouse):
+        return 1
+    try:
+        outcome = erase(
+            customer_id,
+            dry_run=args.dry_run,
+            warehouse=warehouse,
+            project_dir=Path(args.project_dir),
+        )
+    except ErasureError as failed:
+        print(failed)
+        return 1
+    print("\n".join(outcome.lines))
+    if outcome.dry_run or not outcome.found:
+        return 0
+    if _not_green(warehouse):
+        return 1
+    from behaviorseg.exports import export_segments
+    from behaviorseg.marts import public_marts, publish_marts
+    from behaviorseg.report import build_report
+
+    published = publish_marts(warehouse, Path(args.marts_out), public_marts(Path(args.manifest)))
+    done = export_segments(warehouse, Path(args.exports_out))
+    report = build_report(warehouse, Path(args.report_out))
+    print(
+        f"Refreshed {len(published)} Parquet marts in {args.marts_out}/, the exports in "
+        f"{args.exports_out}/ ({done.left:,} left) and the report {report}"
+    )
     return 0
 
 
@@ -156,6 +207,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--manifest", default="target/manifest.json", help="dbt's manifest (lists the marts)"
     )
     marts.set_defaults(handler=_publish_marts)
+
+    forget = commands.add_parser(
+        "forget",
+        help="erase one customer (GDPR art. 17), rebuild, refresh marts, exports and report",
+    )
+    forget.add_argument(
+        "customer_id",
+        nargs="?",
+        default="",
+        help="the customer id (else env BEHAVIORSEG_ERASE_CUSTOMER_ID, which keeps it out of ps)",
+    )
+    forget.add_argument(
+        "--dry-run", action="store_true", help="list rows per table, change nothing"
+    )
+    forget.add_argument("--warehouse", default="data/warehouse.duckdb")
+    forget.add_argument("--marts-out", default="data/marts")
+    forget.add_argument("--exports-out", default="data/exports")
+    forget.add_argument("--report-out", default="data/reports/segment_health.html")
+    forget.add_argument("--manifest", default="target/manifest.json")
+    forget.add_argument("--project-dir", default=".", help="the dbt project")
+    forget.set_defaults(handler=_forget)
 
     quality_docs = commands.add_parser(
         "quality-docs", help="build Great Expectations Data Docs of the latest gate runs"

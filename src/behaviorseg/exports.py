@@ -14,12 +14,19 @@ engagement_score, campaign, campaign_channel, campaign_offer, is_anomaly, update
 since 1.1 predicted_clv, churn_probability, and since 1.2 lifecycle_stage.
 segment_membership_changes: customer_id, email_hash, change ('joined' or 'left'), segment_id,
 segment_name, changed_at.
+
+is_anomaly is null unless the dbt var export_anomaly_flag is true (the column stays). In the CSV
+files a text cell starting with =, +, -, @, tab or carriage return gets a leading single quote
+(OWASP CSV injection); Parquet and JSON Lines keep the values as they are. Every file is written
+to a temporary name and renamed into place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,13 +176,58 @@ def previous_memberships(out_dir: Path) -> pd.DataFrame | None:
     return conform(previous, MEMBERSHIP_COLUMNS, MEMBERSHIPS)
 
 
+# OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, prefixed with a single quote (OWASP);
+    any other value unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell neutralised (numbers, dates and nulls untouched)."""
+    text_columns = [
+        column
+        for column in frame.columns
+        if pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object
+    ]
+    neutralised = frame.copy()
+    for column in text_columns:
+        neutralised[column] = neutralised[column].map(neutralise_cell, na_action="ignore")
+    return neutralised
+
+
+def replace_atomically(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write`` on a temporary file next to ``path``, then rename it into place, so a
+    reader sees the old file or the new one, never a half-written one."""
+    partial = path.with_name(f".{path.name}.tmp")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
+
+
 def write_all_formats(frame: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
-    """`<name>.csv`, `.parquet` and `.jsonl` (one JSON object per line, ISO timestamps)."""
-    paths = [out_dir / f"{name}.csv", out_dir / f"{name}.parquet", out_dir / f"{name}.jsonl"]
-    frame.to_csv(paths[0], index=False)
-    frame.to_parquet(paths[1], index=False)
-    frame.to_json(paths[2], orient="records", lines=True, date_format="iso", date_unit="s")
-    return paths
+    """`<name>.csv` (formulas neutralised), `.parquet` and `.jsonl` (one JSON object per line,
+    ISO timestamps), each replaced atomically."""
+    csv_frame = neutralise_formulas(frame)
+    writers: dict[str, Callable[[Path], object]] = {
+        "csv": lambda path: csv_frame.to_csv(path, index=False),
+        "parquet": lambda path: frame.to_parquet(path, index=False),
+        "jsonl": lambda path: frame.to_json(
+            path, orient="records", lines=True, date_format="iso", date_unit="s"
+        ),
+    }
+    return [
+        replace_atomically(out_dir / f"{name}.{extension}", write)
+        for extension, write in writers.items()
+    ]
 
 
 def export_segments(
@@ -219,6 +271,5 @@ def write_manifest(out_dir: Path, summary: ExportSummary, exported_at: dt.dateti
         "formats": ["csv", "parquet", "jsonl"],
         "first_export": summary.is_first_export,
     }
-    path = out_dir / "export_manifest.json"
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
-    return path
+    text = json.dumps(manifest, indent=2) + "\n"
+    return replace_atomically(out_dir / "export_manifest.json", lambda path: path.write_text(text))

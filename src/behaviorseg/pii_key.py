@@ -78,11 +78,30 @@ def set_key_variables(connection: Any, environment: Mapping[str, str] | None = N
     return True
 
 
+# `behaviorseg forget` passes the customer id to the forget_customer operation this way: dbt
+# logs run-operation arguments and the SQL it runs, a session variable is in neither.
+ERASE_ENVIRONMENT_VARIABLE = "BEHAVIORSEG_ERASE_CUSTOMER_ID"
+ERASE_VARIABLE = "behaviorseg_erase_customer_id"
+
+
+def set_erasure_variable(connection: Any, environment: Mapping[str, str] | None = None) -> bool:
+    """Set the session variable of the customer id to erase from the environment (unset it when
+    there is none). Returns whether one was set."""
+    value = (os.environ if environment is None else environment).get(ERASE_ENVIRONMENT_VARIABLE)
+    if value is None or not value.strip():
+        connection.execute(f"reset variable {ERASE_VARIABLE}")
+        return False
+    connection.execute(f"set variable {ERASE_VARIABLE} = ?", [value])
+    return True
+
+
 class Plugin(BasePlugin):
     """dbt-duckdb plugin: every connection and cursor dbt opens gets the padded keys."""
 
     def configure_connection(self, conn: Any) -> None:
         set_key_variables(conn)
+        set_erasure_variable(conn)
 
     def configure_cursor(self, cursor: Any) -> None:
         set_key_variables(cursor)
+        set_erasure_variable(cursor)

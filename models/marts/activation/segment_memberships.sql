@@ -84,7 +84,12 @@ final as (
         segment_campaigns.campaign,
         segment_campaigns.channel as campaign_channel,
         segment_campaigns.offer as campaign_offer,
-        coalesce(customer_anomalies.is_anomaly, false) as is_anomaly,
+        -- Exported only when var export_anomaly_flag asks (else null: the column stays).
+        {% if bool_var('export_anomaly_flag') -%}
+        coalesce(customer_anomalies.is_anomaly, false)
+        {%- else -%}
+        cast(null as boolean)
+        {%- endif %} as is_anomaly,
         cast(coalesce(
             current_memberships.membership_started_at, customer_segments.assigned_at
         ) as timestamp) as updated_at,

@@ -92,12 +92,25 @@ final as (
         crm_customers.phone_hash,
         crm_customers.country,
         crm_customers.signed_up_at,
-        coalesce(crm_customers.has_marketing_consent, false) as has_marketing_consent,
-        coalesce(crm_customers.has_tracking_consent, false) as has_tracking_consent,
+        -- No CRM record: the documented vars decide (docs/privacy.md); a record always wins.
+        case
+            when crm_customers.customer_id is null
+                then {{ bool_var_sql('marketing_consent_without_crm_record') }}
+            else coalesce(crm_customers.has_marketing_consent, false)
+        end as has_marketing_consent,
+        case
+            when crm_customers.customer_id is null
+                then {{ bool_var_sql('tracking_consent_without_crm_record') }}
+            else coalesce(crm_customers.has_tracking_consent, false)
+        end as has_tracking_consent,
         crm_customers.customer_id is not null as is_in_crm,
-        -- An explicit opt-out on the CRM record (no record: nothing was refused).
-        crm_customers.customer_id is not null
-            and not crm_customers.has_tracking_consent as is_tracking_opted_out,
+        -- Not to be analysed: a refusal on the CRM record, or no record while
+        -- tracking_consent_without_crm_record is false.
+        case
+            when crm_customers.customer_id is null
+                then not {{ bool_var_sql('tracking_consent_without_crm_record') }}
+            else not coalesce(crm_customers.has_tracking_consent, false)
+        end as is_tracking_opted_out,
         least(
             crm_customers.signed_up_at, lifetime_orders.first_order_at,
             person_sessions.first_session_at, lifetime_tickets.first_ticket_at

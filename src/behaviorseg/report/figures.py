@@ -304,8 +304,8 @@ def customer_map_figure(
                 mode="markers",
                 name=str(name),
                 marker={"size": 4, "color": colors.get(str(name), MUTED), "opacity": 0.55},
-                text=rows["customer_id"],
-                hovertemplate="%{text}<extra>" + str(name) + "</extra>",
+                # No customer id in the report (docs/privacy.md): the point says its segment.
+                hovertemplate=str(name) + "<extra></extra>",
             )
         )
     flagged = points[points["is_anomaly"].fillna(False).astype(bool)]
@@ -322,8 +322,8 @@ def customer_map_figure(
                     "color": ANOMALY_COLOR,
                     "line": {"width": 2, "color": ANOMALY_COLOR},
                 },
-                text=flagged["customer_id"] + " - " + flagged["segment_name"].astype(str),
-                hovertemplate="anomaly %{text}<extra></extra>",
+                text=flagged["segment_name"].astype(str),
+                hovertemplate="anomaly in %{text}<extra></extra>",
             )
         )
     figure.update_xaxes(title_text=f"PC1 ({explained[0]:.0%} of variance)", zeroline=False)
