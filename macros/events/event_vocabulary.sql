@@ -1,24 +1,14 @@
-{#-
-    The event vocabulary's fixed journey states: every journey starts at `landing`; `purchase`
-    and `exit` absorb it. All other states are whatever the seed event_type_map declares.
--#}
 {% macro fixed_journey_states() -%}
     {{ return(['landing', 'purchase', 'exit']) }}
 {%- endmacro %}
 
 
-{#- The boolean columns of the seed event_type_map (what an event counts as). -#}
 {% macro event_type_map_flags() -%}
     {{ return(['is_page_view', 'is_product_view', 'is_search', 'is_cart_add', 'is_checkout',
                'is_purchase']) }}
 {%- endmacro %}
 
 
-{#-
-    The rows of var `event_type_map_overrides` as a select with the seed's columns (no row when
-    the var is empty). A row needs source, raw_event_type, event_type and journey_state (null
-    allowed: the event is kept but takes no journey step); a missing flag is false.
--#}
 {% macro event_type_map_override_rows() -%}
     {%- set rows = var('event_type_map_overrides', []) -%}
     {%- set text_columns = ['source', 'raw_event_type', 'event_type', 'journey_state'] -%}
@@ -58,10 +48,6 @@
 {%- endmacro %}
 
 
-{#-
-    Post-hook of quality.unmapped_event_types: one warning per build naming every raw event
-    type the vocabulary does not map, with its event count and how to map it.
--#}
 {% macro warn_unmapped_event_types() -%}
     {%- if execute -%}
     {%- set rows = run_query(
@@ -84,12 +70,6 @@
 {%- endmacro %}
 
 
-{#-
-    Post-hook of a trigger model (abandoned_carts, session_offers): when it holds no trigger,
-    one line saying why, naming the first missing condition: no CRM `customers` entity (consent
-    comes from it), no customer with marketing and tracking consent, or no consented customer's
-    session that qualifies.
--#}
 {% macro explain_empty_trigger() -%}
     {%- if execute and target.type != 'spark' -%}
     {%- set counts = run_query(

@@ -2,10 +2,6 @@
     Feature scoring and normalisation helpers.
 -#}
 
-{#-
-    Quintile score 1-5 (5 best) from the cumulative distribution: tied values always get the
-    same score (unlike ntile, which splits ties arbitrarily). Nulls stay null and are not ranked.
--#}
 {% macro quintile_score(column, higher_is_better=true) -%}
     case
         when {{ column }} is not null then cast(ceil(round(5 * cume_dist() over (
@@ -16,7 +12,6 @@
 {%- endmacro %}
 
 
-{#- Percentile rank 0-1 among non-null values (ties share a rank); null stays null. -#}
 {% macro percentile_rank(column, higher_is_better=true) -%}
     case
         when {{ column }} is not null then percent_rank() over (
@@ -27,11 +22,6 @@
 {%- endmacro %}
 
 
-{#-
-    z-score against all rows: (x - mean) / population standard deviation; 0 when constant.
-    Computed in double (DuckDB does so for decimals; Spark is told to, or it would round the
-    decimal mean to 6 digits).
--#}
 {% macro zscore(column) -%}
     {{ return(adapter.dispatch('zscore')(column)) }}
 {%- endmacro %}
@@ -55,10 +45,6 @@
 {%- endmacro %}
 
 
-{#-
-    min-max scaling to 0-1 against all rows; 0 when constant. A double (on Spark the exact
-    differences are divided as doubles, as DuckDB does).
--#}
 {% macro min_max_scale(column) -%}
     {{ return(adapter.dispatch('min_max_scale')(column)) }}
 {%- endmacro %}
@@ -80,7 +66,6 @@
 {%- endmacro %}
 
 
-{#- The weighted engagement score 0-100 from percentile ranks; weights from var('engagement_weights'). -#}
 {% macro engagement_score(rank_columns) -%}
     {%- set weights = var('engagement_weights') -%}
     {%- set total = weights.values() | sum -%}
@@ -95,7 +80,6 @@
 {%- endmacro %}
 
 
-{#- Number of rows where a condition holds, as bigint on every warehouse. -#}
 {% macro count_where(condition) -%}
     cast(sum(case when {{ condition }} then 1 else 0 end) as bigint)
 {%- endmacro %}

@@ -1,17 +1,3 @@
-{#-
-    Connected components by iterative label propagation, in portable SQL.
-
-    `nodes` is a relation (or CTE name) with one `node_key` per node; `edges` one with
-    `from_key`, `to_key` (undirected). Every node starts labelled with its own key; each round
-    gives a node the smallest label among itself and its neighbours, so after `rounds` rounds
-    every node of a component whose diameter is at most `rounds` carries the component's
-    smallest node key: deterministic whatever the load order. Each round reads the previous one
-    once, so the unrolled chain stays linear in size on engines that inline CTEs (Spark).
-
-    The macro emits CTEs named `<prefix>_round_<n>` and `<prefix>_labels` (node_key, label);
-    call it inside a `with` clause, after the CTEs it reads. The test
-    `assert_identity_components_converged` fails when a graph needs more rounds.
--#}
 {% macro connected_component_ctes(nodes, edges, rounds, prefix='component') -%}
 {{ prefix }}_directed_edges as (
 

@@ -1,8 +1,3 @@
-{#-
-    One row per calendar day (`date_day`) from the date of `start_expression` to the date of
-    `end_expression`, both inclusive; the expressions may be subqueries. Dispatched: DuckDB's
-    generate_series, Spark's sequence.
--#}
 {% macro date_spine(start_expression, end_expression) -%}
     {{ return(adapter.dispatch('date_spine')(start_expression, end_expression)) }}
 {%- endmacro %}

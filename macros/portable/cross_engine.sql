@@ -8,12 +8,6 @@
 -#}
 
 
-{#-
-    dbt.datediff, exact to the unit on Spark too: the number of `datepart` boundaries between
-    two timestamps (DuckDB's date_diff), a bigint. dbt-spark's datediff measures sub-day parts
-    through whole-second unix timestamps and a floating-point division, so a millisecond
-    difference can be off; Spark's unix_millis / unix_seconds count them exactly.
--#}
 {% macro datediff_exact(first_date, second_date, datepart) -%}
     {{ return(adapter.dispatch('datediff_exact')(first_date, second_date, datepart)) }}
 {%- endmacro %}
@@ -37,12 +31,6 @@
 {%- endmacro %}
 
 
-{#-
-    dbt.dateadd keeping sub-second precision on Spark: a timestamp `interval` days, hours,
-    minutes, seconds or milliseconds later (a date counts as its midnight; the result is a
-    timestamp, as on DuckDB). dbt-spark's dateadd goes through whole-second unix timestamps
-    and drops the milliseconds.
--#}
 {% macro dateadd_exact(datepart, interval, from_date_or_timestamp) -%}
     {{ return(adapter.dispatch('dateadd_exact')(datepart, interval, from_date_or_timestamp)) }}
 {%- endmacro %}
@@ -68,11 +56,6 @@
 {%- endmacro %}
 
 
-{#-
-    numerator / denominator in floating point. On DuckDB `/` with a decimal operand (a literal
-    like 60.0, a decimal(18,2) amount) already divides as double; Spark keeps decimals and
-    rounds the quotient to a few digits, so its operand is made double first.
--#}
 {% macro float_divide(numerator, denominator) -%}
     {{ return(adapter.dispatch('float_divide')(numerator, denominator)) }}
 {%- endmacro %}
@@ -86,10 +69,6 @@
 {%- endmacro %}
 
 
-{#-
-    Share (0-1, double) of the rows where `condition` holds, among the rows where `among` holds
-    (all rows by default). Spark would average the 1.0/0.0 literals as a rounded decimal.
--#}
 {% macro share_where(condition, among=none) -%}
     {{ return(adapter.dispatch('share_where')(condition, among)) }}
 {%- endmacro %}
@@ -112,11 +91,6 @@
 {%- endmacro %}
 
 
-{#-
-    round() of a double to `digits` decimals, half away from zero on the double's value (DuckDB:
-    round(x * 10^d) / 10^d). Spark rounds the double's shortest decimal text instead, which can
-    differ on a tie (1.005).
--#}
 {% macro round_double(expression, digits) -%}
     {{ return(adapter.dispatch('round_double')(expression, digits)) }}
 {%- endmacro %}
@@ -131,11 +105,6 @@
 {%- endmacro %}
 
 
-{#-
-    A double as decimal(precision, scale), rounded as DuckDB's cast rounds: half away from zero
-    on the double times 10^scale (65.975, stored as 65.97499.., gives 65.97). Spark would round
-    the double's shortest decimal text instead (65.98).
--#}
 {% macro round_to_decimal(expression, precision, scale) -%}
     {{ return(adapter.dispatch('round_to_decimal')(expression, precision, scale)) }}
 {%- endmacro %}
@@ -149,11 +118,6 @@
 {%- endmacro %}
 
 
-{#-
-    The distinct-or-not values of `measure` joined by `delimiter`, sorted by the value itself.
-    Null when there is no value. dbt-spark's listagg ignores the order (collect_list order is
-    not deterministic), so Spark sorts the collected array.
--#}
 {% macro sorted_listagg(measure, delimiter_text, distinct=false) -%}
     {{ return(adapter.dispatch('sorted_listagg')(measure, delimiter_text, distinct)) }}
 {%- endmacro %}
@@ -181,11 +145,6 @@
 {%- endmacro %}
 
 
-{#-
-    `name as {{ not_materialized() }} (...)`: DuckDB materializes a CTE that is read more than
-    once; for a cheap CTE over a big table (a scan, a join to a small table) reading it again is
-    far cheaper than writing its ten million rows aside. Spark inlines CTEs anyway.
--#}
 {% macro not_materialized() -%}
     {{ return(adapter.dispatch('not_materialized')()) }}
 {%- endmacro %}
@@ -198,10 +157,6 @@
 {%- endmacro %}
 
 
-{#-
-    last_value(expression) ignoring nulls, for use with an `over (...)` window: the latest
-    non-null value of the frame.
--#}
 {% macro last_value_ignoring_nulls(expression) -%}
     {{ return(adapter.dispatch('last_value_ignoring_nulls')(expression)) }}
 {%- endmacro %}
@@ -215,12 +170,6 @@
 {%- endmacro %}
 
 
-{#-
-    count(distinct expression). DuckDB plans several distinct aggregates of one group by as
-    separate aggregations over a materialized copy of the input, which costs more than the
-    aggregation itself on ten million events; collecting each group's values into a list and
-    counting its distinct non-null elements gives the same number in one pass.
--#}
 {% macro count_distinct(expression) -%}
     {{ return(adapter.dispatch('count_distinct')(expression)) }}
 {%- endmacro %}
@@ -234,11 +183,6 @@
 {%- endmacro %}
 
 
-{#-
-    `create table if not exists` for the log tables hooks create: `columns` are (name, type)
-    pairs with DuckDB's type names. Spark has no length-less varchar (string instead) and
-    stores the table as Parquet.
--#}
 {% macro create_table_if_not_exists(relation, columns) -%}
     {{ return(adapter.dispatch('create_table_if_not_exists')(relation, columns)) }}
 {%- endmacro %}
@@ -260,10 +204,6 @@
 {%- endmacro %}
 
 
-{#-
-    A hint that a CTE read more than once should be computed once (DuckDB's `as materialized`;
-    Spark decides itself): for an expensive pass whose result several branches reuse.
--#}
 {% macro materialized_cte() -%}
     {{ return(adapter.dispatch('materialized_cte')()) }}
 {%- endmacro %}

@@ -1,7 +1,3 @@
-{#-
-    A yes/no var as a Jinja boolean: true/false, or the texts true/false/yes/no/1/0 that
-    `--vars` on the command line may give; anything else stops the run naming the var.
--#}
 {% macro bool_var(name) -%}
     {%- set value = var(name) -%}
     {%- if value is sameas true or value is sameas false -%}{{ return(value) }}{%- endif -%}
@@ -14,7 +10,6 @@
 {%- endmacro %}
 
 
-{#- A yes/no var as a SQL boolean literal. -#}
 {% macro bool_var_sql(name) -%}
     {{ return('true' if bool_var(name) else 'false') }}
 {%- endmacro %}

@@ -1,40 +1,3 @@
-{#-
-    Honours an erasure request (docs/privacy.md):
-
-        behaviorseg forget C0001234 [--dry-run]          (the id never reaches SQL text or logs)
-        dbt run-operation forget_customer --args '{customer_id: C0001234, dry_run: true}'
-
-    Deletes only through the keys the contract declares: the raw/source columns with
-    `meta: {erasure_key: customer_id|anonymous_id|device_id|order_id}` in the sources yml.
-
-    1. The customer's identifiers: the customer id; the anonymous_id, device_id and order_id
-       values seen with this customer id in the staging tables, and the identifiers the
-       identity graph links to it (int_identity_links) - each only when no other customer was
-       ever seen with it (a cookie two customers logged in on is kept: only the erased
-       customer's own rows on it go).
-    2. Staging tables (the raw contract's rows, kept across loads): rows whose declared key
-       column holds one of those identifiers of its type.
-    3. Derived tables: rows of the erased customer's person(s) (person_id), rows whose column of
-       a declared key's name holds one of the identifiers, identity rows (identifier_type,
-       identifier) of them, quarantined rows whose raw values (JSON) hold an identifier in a
-       declared key column, and quality-log rows whose diagnostic text (observed values) names
-       the customer id as a whole token. A person stitched from several customers is deleted whole here and
-       re-cut without the erased customer by the rebuild that `behaviorseg forget` runs, so the
-       other customers' orders, sessions and segments come back from their own staged rows.
-    4. The identifiers are recorded (salted hash) in privacy.erased_identifiers, the request in
-       privacy.erasure_requests, the rows per table in audit.erasure_log; the raw views drop
-       every row of an erased identifier, so a later load never brings it back.
-
-    An id no staging row holds in a customer_id key column (a status such as 'completed', a
-    typo) deletes nothing, is reported "not found" and is still recorded, so a later load does
-    not bring that customer in. `dry_run: true` logs the rows per table that would go and
-    changes nothing. The deletions and records run in one transaction.
-
-    The id: the `customer_id` argument, else the session variable behaviorseg_erase_customer_id
-    that the dbt-duckdb plugin behaviorseg.pii_key sets from env BEHAVIORSEG_ERASE_CUSTOMER_ID
-    (what `behaviorseg forget` uses: dbt logs the SQL and the arguments of run-operation, the
-    session variable is in neither).
--#}
 {% macro forget_customer(customer_id=none, dry_run=false) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set dry_run = (dry_run | string | trim | lower) in ('true', 'yes', '1') -%}
@@ -95,7 +58,6 @@
 {%- endmacro %}
 
 
-{#- The customer id as a SQL expression: the argument as a literal, else the session variable. -#}
 {% macro erasure_customer_expression(customer_id) -%}
     {%- if customer_id is not none and (customer_id | string | trim) != '' -%}
         {{ return(clean_text(sql_string_literal(customer_id | string | trim))) }}
@@ -111,7 +73,6 @@
 {%- endmacro %}
 
 
-{#- Declared erasure keys of the raw contract: {column name: key type}, from the sources yml. -#}
 {% macro erasure_key_columns() -%}
     {%- set key_columns = {} -%}
     {%- for source_node in raw_source_nodes() -%}
@@ -133,11 +94,6 @@
 {%- endmacro %}
 
 
-{#-
-    Base tables that may hold the customer's rows: [{relation, name, columns, staging}], the
-    privacy and audit logs and the seeds excluded. `staging`: a staging model's table (the raw
-    contract's rows and column names).
--#}
 {% macro erasure_tables(key_columns) -%}
     {%- set staging_relations = [] -%}
     {%- for node in graph.nodes.values()
@@ -166,12 +122,6 @@
 {%- endmacro %}
 
 
-{#-
-    A temporary table forget_scope (identifier_type, identifier, is_staged): the customer id and
-    the identifiers only this customer was seen with, in the staging tables (a key column next
-    to a customer_id key column) and in the identity graph. Then forget_persons: the persons
-    (person_id) any derived table gives the customer id or those identifiers.
--#}
 {% macro erasure_scope_sql(customer, tables) -%}
     {%- set key_columns = erasure_key_columns() -%}
     {%- set candidates = [] -%}
@@ -228,17 +178,11 @@
 {%- endmacro %}
 
 
-{#-
-    Free-text diagnostic columns of the quality log (a failed expectation's observed values):
-    they copy raw values, so a row naming the erased customer's id as a whole token goes too.
-    Only for a customer found in the staged data. (Quarantined rows go by their keys.)
--#}
 {% macro erasure_diagnostic_columns() -%}
     {{ return(['observed_value', 'unexpected_sources', 'kwargs']) }}
 {%- endmacro %}
 
 
-{#- Rows of one table that belong to the customer, through declared keys only (or none). -#}
 {% macro erasure_condition(table, key_columns) -%}
     {%- set conditions = [] -%}
     {%- for column in table.columns if column in key_columns -%}
@@ -278,10 +222,6 @@
 {%- endmacro %}
 
 
-{#-
-    forget_persons: person ids of derived rows that carry the customer's identifiers (filled
-    from every derived table with a person_id before any row is counted or deleted).
--#}
 {% macro erasure_persons(table, key_columns) -%}
     {%- set matches = [] -%}
     {%- for column in table.columns if column in key_columns and key_columns[column] == 'customer_id' -%}
@@ -305,7 +245,6 @@
 {%- endmacro %}
 
 
-{#- The records of one request: identifiers, request, rows per table; hashes only. -#}
 {% macro erasure_record_sql(customer, outcome, counts) -%}
     {%- set request = erasure_hash(customer) -%}
     {%- set total = counts | sum(attribute='rows') -%}

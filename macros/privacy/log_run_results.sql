@@ -1,8 +1,3 @@
-{#-
-    on-run-end: one audit.dbt_run_results row per node this invocation ran (models, tests,
-    seeds, snapshots), with its status, time and, for built tables, the rows they now hold.
-    With privacy.erasure_requests this is the audit trail of what ran and what was erased.
--#}
 {% macro log_run_results(results) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set failed = [] -%}

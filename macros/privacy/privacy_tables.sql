@@ -1,20 +1,3 @@
-{#-
-    Tables that outlive runs, created at the start of every dbt invocation (before the raw views
-    that read the erasure list):
-
-    * privacy.erasure_requests: one row per `forget_customer` request. Only a salted hash of
-      the customer id is kept (the same salt as PII hashing), so the list itself holds no id.
-      The raw views drop every row whose customer id hashes to an entry, so a rebuild from the
-      same raw files never brings an erased customer back.
-    * privacy.erased_identifiers: the identifiers an erasure removed (type and salted hash:
-      customer_id, and the customer's own anonymous_id, device_id and order_id values), also
-      for an id that was not found. The raw views drop every row whose `erasure_key` column of
-      that type hashes to an entry (macros/raw/register_raw_sources.sql).
-    * audit.erasure_log: per erasure, the rows deleted per table (or 'not found'), when, by
-      which invocation; the customer only as its salted hash.
-    * audit.build_status: the start and the outcome of every build (the publish gate).
-    * audit.dbt_run_results: one row per node per dbt invocation (see log_run_results).
--#}
 {% macro create_privacy_and_audit_tables() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- do run_query("create schema if not exists privacy") -%}
@@ -64,13 +47,6 @@
 {%- endmacro %}
 
 
-{#-
-    audit.build_status: a 'started' row when an invocation begins (first on-run-start hook),
-    a 'green' or 'failed' row when it ends (on-run-end). `behaviorseg publish-marts` and
-    `behaviorseg export` publish only when the latest build/run/test invocation ended green;
-    one that stopped in a hook (a raw gate) never gets its end row, so it refuses too.
-    Insert-only, so it works on engines without UPDATE.
--#}
 {% macro record_build_status(status, failed_nodes) -%}
     {%- do run_query(
         "insert into audit.build_status values ('" ~ invocation_id ~ "', '"
@@ -80,17 +56,11 @@
 {%- endmacro %}
 
 
-{#- A customer id as the erasure list stores it: salted SHA-256 of the trimmed id. -#}
 {% macro erasure_hash(expression) -%}
     {{ hash_pii(clean_text(expression)) }}
 {%- endmacro %}
 
 
-{#-
-    Filter for a raw view: none of its erasure-key columns ([(column, key type)]) holds an
-    erased identifier of that type. Customer ids are also matched against
-    privacy.erasure_requests (the request list).
--#}
 {% macro not_erased_condition(columns) -%}
     {%- set conditions = [] -%}
     {%- for column, key_type in columns -%}
@@ -108,13 +78,11 @@
 {%- endmacro %}
 
 
-{#- The key types a contract column may declare as `erasure_key` (true means customer_id). -#}
 {% macro erasure_key_types() -%}
     {{ return(['customer_id', 'anonymous_id', 'device_id', 'order_id']) }}
 {%- endmacro %}
 
 
-{#- A contract column's erasure key type, or none; an unknown type stops the run. -#}
 {% macro erasure_key_type(column) -%}
     {%- set declared = column.erasure_key -%}
     {%- if not declared -%}{{ return(none) }}{%- endif -%}

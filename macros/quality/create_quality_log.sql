@@ -1,10 +1,3 @@
-{#-
-    The quality gates (python_models/quality) append to two log tables that outlive runs: every
-    expectation result (dq_validation_results) and every raw file validated (dq_raw_files, so the
-    raw gate checks only the new load). They are created here, at the start of every dbt
-    invocation, because a gate that fails writes its results before it raises and must find the
-    table there. Columns follow behaviorseg.quality.gates.
--#}
 {% macro create_quality_log() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- do run_query("create schema if not exists quality") -%}

@@ -18,7 +18,6 @@
     the files the raw views read now, with their load facts.
 -#}
 
-{#- 'parquet', 'csv' or none for a file name, by the listing rule above. -#}
 {% macro raw_file_format(file_name) -%}
     {%- set lowered = file_name | lower -%}
     {%- if lowered.startswith('.') or lowered.startswith('_') -%}
@@ -32,12 +31,6 @@
 {%- endmacro %}
 
 
-{#-
-    A listed file as the rest of the project sees it, after the listing rule and the empty-file
-    check: {path, name, entity, format, size, modified_at ('YYYY-MM-DD HH:MM:SS' UTC, whole
-    seconds: the precision every file system and both engines share)}; none when the rule
-    leaves the file out.
--#}
 {% macro raw_listed_file(entity, entity_dir, name, size, modified_at, source_label) -%}
     {%- set format = raw_file_format(name) -%}
     {%- if format is none -%}{{ return(none) }}{%- endif -%}
@@ -53,7 +46,6 @@
 {%- endmacro %}
 
 
-{#- The sources that are raw entity folders (meta.raw_entity), in a stable order. -#}
 {% macro raw_source_nodes() -%}
     {%- set nodes = [] -%}
     {%- for source_node in graph.sources.values() if source_node.meta.get('raw_entity') -%}
@@ -68,11 +60,6 @@
 {%- endmacro %}
 
 
-{#-
-    Append the listed files no run listed before to audit.raw_file_loads (this run's start is
-    their first_loaded_at) and recreate `<listing_relation>` as this run's listing with their
-    load facts. `files` is a list of raw_listed_file dicts.
--#}
 {% macro record_raw_file_loads(files, listing_relation) -%}
     {%- do run_query("create schema if not exists audit") -%}
     {%- do run_query(create_table_if_not_exists('audit.raw_file_loads', [
@@ -115,7 +102,6 @@
 {%- endmacro %}
 
 
-{#- DuckDB keeps this run's listing as a table; Spark as a global temporary view. -#}
 {% macro raw_listing_ddl(listing_relation, listing_sql) -%}
     {{ return(adapter.dispatch('raw_listing_ddl')(listing_relation, listing_sql)) }}
 {%- endmacro %}
@@ -130,10 +116,6 @@
 {%- endmacro %}
 
 
-{#-
-    The raw files of a source's folder (as the raw view names them) that `relation`'s
-    `source_file` column does not list yet, in load order. Read from this run's listing.
--#}
 {% macro raw_files_not_in(source_name, table_name, relation) -%}
     {%- for node in graph.sources.values()
         if node.source_name == source_name and node.name == table_name -%}
@@ -151,7 +133,6 @@
 {%- endmacro %}
 
 
-{#- How staging orders copies of a row from the latest load down (see above). -#}
 {% macro latest_load_first(loaded_at='file_loaded_at', modified_at='file_modified_at',
         source_file='source_file', row_number='source_row_number') -%}
     {{ loaded_at }} desc nulls last, {{ modified_at }} desc nulls last, {{ source_file }} desc,

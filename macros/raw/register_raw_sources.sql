@@ -1,37 +1,3 @@
-{#-
-    Raw files -> dbt sources.
-
-    Every source with `meta.raw_entity` is a folder `<raw_data_dir>/<raw_entity>/` of Parquet
-    and/or CSV files. At the start of every dbt invocation this macro (an `on-run-start` hook)
-    lists the files (one rule, macros/raw/raw_file_loads.sql), records new ones in the durable
-    load log `audit.raw_file_loads`, checks the files against the contract written in the
-    sources yml and (re)creates one view per entity in the `raw` schema, so staging selects from
-    `{{ source(...) }}` like from any warehouse table:
-
-    * every contract column is present; a column absent from a user's file becomes null, a
-      required column absent from any file stops the run naming the file, column and rule;
-    * `_source_file` and `_source_row_number` say where each row came from (quarantine), and
-      `_source_loaded_at` / `_source_modified_at` when its file first arrived (the load log);
-    * a missing folder gives an empty view with the contract's columns, so every entity is
-      optional;
-    * an empty (0-byte) file stops the run naming the file;
-    * the readers get explicit lists of the listed files, each path a quoted SQL literal
-      (macro sql_string_literal), so any file name is read and none breaks the SQL;
-    * columns marked `pii` in the contract are normalised and hashed with HMAC-SHA-256 right
-      here (macros/staging/pii.sql; the key is never in the SQL), so clear text e-mails,
-      phones, names and IPs never appear in any warehouse table or view; a build without the
-      key (PII_HASH_SALT) stops before anything is read;
-    * columns marked `url` lose their query string and fragment, but for the parameters in
-      var raw_url_query_allowlist, so an e-mail or a token in a URL is never stored;
-    * rows whose `erasure_key` column (a customer id, or that customer's own anonymous_id,
-      device_id or order_id) was erased with `forget_customer` are left out, so no layer ever
-      sees them again (docs/privacy.md).
-
-    Dispatched: DuckDB reads the files with read_parquet/read_csv into views of the `raw`
-    schema; Spark (spark__register_raw_sources, macros/raw/spark_raw_sources.sql) into global
-    temporary views (the sources' schema is `global_temp` on that target), with the same
-    contract.
--#}
 {% macro register_raw_sources() -%}
     {{ return(adapter.dispatch('register_raw_sources')()) }}
 {%- endmacro %}
@@ -44,7 +10,6 @@
 {%- endmacro %}
 
 
-{#- The raw folder: var raw_data_dir, else env RAW_DATA_DIR, else data/raw; no trailing slash. -#}
 {% macro raw_data_dir() -%}
     {%- set raw_dir = (var('raw_data_dir') or env_var('RAW_DATA_DIR', 'data/raw')) | string | trim -%}
     {{ return(raw_dir[:-1] if raw_dir.endswith('/') else raw_dir) }}
@@ -88,11 +53,6 @@
 {%- endmacro %}
 
 
-{#-
-    The raw files of one entity folder by the listing rule (raw_file_loads.sql), sorted by
-    name; fails on empty files. read_blob lists names, sizes and modification times without
-    reading the contents.
--#}
 {% macro duckdb_raw_entity_files(entity, entity_dir, source_label) -%}
     {%- set files = [] -%}
     {%- set pattern = sql_string_literal(entity_dir ~ '/*') -%}
@@ -113,7 +73,6 @@
 {%- endmacro %}
 
 
-{#- The contract columns of a source node: [{name, required, pii, erasure_key, url}] in yml order. -#}
 {% macro raw_contract_columns(source_node) -%}
     {%- set contract = [] -%}
     {%- for column in source_node.columns.values() -%}
@@ -131,7 +90,6 @@
 {%- endmacro %}
 
 
-{#- Column names present in each file: {path: [lowercase names]}. -#}
 {% macro raw_file_columns(files) -%}
     {%- set columns_by_file = {} -%}
     {%- set parquet_paths = files | selectattr('format', 'equalto', 'parquet') | map(attribute='path') | list -%}
@@ -154,7 +112,6 @@
 {%- endmacro %}
 
 
-{#- Fail naming the file when it lacks a required contract column. -#}
 {% macro check_required_columns(contract, columns_by_file, source_label) -%}
     {%- for path, present in columns_by_file.items() -%}
         {%- for column in contract if column.required and column.name not in present -%}
@@ -167,7 +124,6 @@
 {%- endmacro %}
 
 
-{#- The select that types nothing and renames nothing: contract columns + provenance. -#}
 {% macro raw_entity_select(source_node, raw_dir, files) -%}
     {%- set entity_dir = raw_dir ~ '/' ~ source_node.meta['raw_entity'] -%}
     {%- set contract = raw_contract_columns(source_node) -%}
@@ -217,7 +173,6 @@
 {%- endmacro %}
 
 
-{#- The raw rows with their file's first load and modification time from the load log. -#}
 {% macro raw_rows_with_load_facts() -%}
     select raw_rows.*, loads.first_loaded_at as _source_loaded_at,
         loads.modified_at as _source_modified_at
@@ -226,7 +181,6 @@
 {%- endmacro %}
 
 
-{#- The erasure filter of a raw view: on the contract's `erasure_key` columns the files have. -#}
 {% macro raw_not_erased_condition(contract, present_columns) -%}
     {%- set erasure_keys = [] -%}
     {%- for column in contract if column.erasure_key and column.name in present_columns -%}
@@ -236,11 +190,6 @@
 {%- endmacro %}
 
 
-{#-
-    A raw view's columns in contract order: PII hashed, URLs without their query string, a
-    column no file has as text null (on Spark the readers already hold that null; projecting
-    it again is the same value).
--#}
 {% macro raw_projected_columns(contract, present_columns) -%}
     {%- set projected = [] -%}
     {%- for column in contract -%}

@@ -50,10 +50,6 @@
 {%- endmacro %}
 
 
-{#-
-    The raw files of every entity folder by the listing rule: {entity: [raw_listed_file]},
-    sorted by name; fails on empty files.
--#}
 {% macro spark_raw_files(raw_dir, nodes) -%}
     {%- do run_query(
         "create or replace temporary view behaviorseg_raw_files using binaryFile"
@@ -85,7 +81,6 @@
 {%- endmacro %}
 
 
-{#- Text as a Hadoop glob that matches exactly that text (glob characters escaped). -#}
 {% macro spark_glob_escape(text) -%}
     {%- set value = namespace(text=text) -%}
     {%- for special in ['\\', '{', '}', '[', ']', '*', '?', ','] -%}
@@ -95,7 +90,6 @@
 {%- endmacro %}
 
 
-{#- A Hadoop glob matching exactly these file names of a folder. -#}
 {% macro spark_file_glob(entity_dir, names) -%}
     {%- set escaped = [] -%}
     {%- for name in names -%}
@@ -105,13 +99,11 @@
 {%- endmacro %}
 
 
-{#- A path as a backquoted Spark identifier (`parquet.<path>`): backquotes doubled. -#}
 {% macro spark_backquoted(text) -%}
     {{ return('`' ~ (text | replace('`', '``')) ~ '`') }}
 {%- endmacro %}
 
 
-{#- The raw view's select on Spark (see spark__register_raw_sources). -#}
 {% macro spark_raw_entity_select(source_node, raw_dir, entity_files) -%}
     {%- set entity = source_node.meta['raw_entity'] -%}
     {%- set entity_dir = raw_dir ~ '/' ~ entity -%}
@@ -206,11 +198,6 @@
 {%- endmacro %}
 
 
-{#-
-    A reader's contract columns, in contract order: the file's own column, an untyped null
-    where this file lacks a column other files have (the union takes the other files' type),
-    text null where no file has it.
--#}
 {% macro spark_raw_reader_columns(contract, all_present, present) -%}
     {%- set columns = [] -%}
     {%- for column in contract -%}

@@ -1,9 +1,3 @@
-{#-
-    The lower bound of an insert-only trigger's lookback: the target's high-water mark of
-    `column` minus `var('late_arrival_days')`, so events that arrive late or out of order are
-    looked at again (the triggers' idempotency keys stop them firing twice). Only call it
-    inside `{% if is_incremental() %}`.
--#}
 {% macro arrival_watermark(column) -%}
     (
         select {{ dateadd_exact('day', -1 * var('late_arrival_days'), 'max(' ~ column ~ ')') }}
@@ -12,7 +6,6 @@
 {%- endmacro %}
 
 
-{#- A fingerprint of a row's content: changes when any listed column changes (nulls included). -#}
 {% macro row_fingerprint(columns) -%}
     {%- set parts = [] -%}
     {%- for column in columns -%}
@@ -22,12 +15,6 @@
 {%- endmacro %}
 
 
-{#-
-    The materialization of the models that replace rows by key (incremental_strategy
-    'delete+insert'): incremental on DuckDB. Spark's built-in Parquet tables can neither delete
-    nor merge rows (that takes Delta Lake or Iceberg, where `merge` on the same unique_key does
-    it), so on Spark those models are rebuilt in full as tables: the same rows, more work per run.
--#}
 {% macro keyed_incremental_materialization() -%}
     {{ return(adapter.dispatch('keyed_incremental_materialization')()) }}
 {%- endmacro %}
@@ -41,12 +28,6 @@
 {%- endmacro %}
 
 
-{#-
-    Rows of raw files this incremental model has not loaded yet (its `source_file` column lists
-    the loaded ones). With the source's name, the new files are listed once when the model runs
-    and named as constants, so the reader opens only them instead of filtering every row of
-    every file. Only call it inside `{% if is_incremental() %}`.
--#}
 {% macro not_loaded_yet(source_file_column, source_name=none, table_name=none) -%}
     {%- if source_name is none or not execute -%}
         {{ source_file_column }} not in (select distinct source_file from {{ this }})
@@ -57,7 +38,6 @@
 {%- endmacro %}
 
 
-{#- `column in ('a', 'b')`, or a false condition for an empty list. -#}
 {% macro file_list_condition(column, files) -%}
     {%- if files -%}
         {{ column }} in ({{ sql_string_literals(files) }})
@@ -67,22 +47,11 @@
 {%- endmacro %}
 
 
-{#-
-    When this dbt invocation started, as a UTC timestamp: the `loaded_at` of the rows an
-    incremental model writes, so models downstream pick up exactly the rows loaded since they
-    last ran (whatever their event time), with no lookback window.
--#}
 {% macro this_run_loaded_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
 
 
-{#-
-    The largest value of a column in this incremental model's table, as a SQL literal (`null`
-    when the table is empty), read once when the model runs: a constant lets the warehouse skip
-    the storage blocks of earlier loads instead of joining every row against a subquery.
-    Only call it inside `{% if is_incremental() %}`.
--#}
 {% macro high_water_mark(column, data_type='timestamp') -%}
     {%- if not execute -%}{{ return('null') }}{%- endif -%}
     {%- set found = run_query(

@@ -11,7 +11,6 @@
     hashes (and the erasure list) change with it.
 -#}
 
-{#- HMAC-SHA-256 (64 lowercase hex characters) of a text expression's UTF-8 bytes; null stays null. -#}
 {% macro hash_pii(expression) -%}
     {{ return(adapter.dispatch('hash_pii')(expression)) }}
 {%- endmacro %}
@@ -59,10 +58,6 @@
 {%- endmacro %}
 
 
-{#-
-    Make the key usable by hash_pii in this invocation, or stop the run with the reason: the
-    raw views hash PII, so a build without a key must not start. Called by the raw sources hook.
--#}
 {% macro prepare_pii_key() -%}
     {{ return(adapter.dispatch('prepare_pii_key')()) }}
 {%- endmacro %}
@@ -110,12 +105,6 @@
 {%- endmacro %}
 
 
-{#-
-    A URL without its query string and fragment, except the parameters named in
-    var('raw_url_query_allowlist') (default: the utm_* campaign parameters), kept in their
-    order: an e-mail or a token in a page URL or referrer is never stored.
-    `/p/1?email=a@b.c&utm_source=news#top` -> `/p/1?utm_source=news`.
--#}
 {% macro url_without_query(expression) -%}
     {{ return(adapter.dispatch('url_without_query')(expression)) }}
 {%- endmacro %}
@@ -155,13 +144,11 @@
 {%- endmacro %}
 
 
-{#- Normalised e-mail: trimmed, lower-cased, empty as null. -#}
 {% macro normalise_email(column) -%}
     lower({{ clean_text(column) }})
 {%- endmacro %}
 
 
-{#- Normalised phone: digits only, with a leading + kept (E.164-like). -#}
 {% macro normalise_phone(column) -%}
     {{ return(adapter.dispatch('normalise_phone')(column)) }}
 {%- endmacro %}
@@ -175,7 +162,6 @@
 {%- endmacro %}
 
 
-{#- Normalised form of a PII value before hashing, by kind: email, phone, name or text. -#}
 {% macro normalise_pii(kind, column) -%}
     {%- if kind == 'email' -%}{{ normalise_email(column) }}
     {%- elif kind == 'phone' -%}{{ normalise_phone(column) }}
@@ -186,7 +172,6 @@
 {%- endmacro %}
 
 
-{#- Normalised personal name: trimmed, lower-cased. -#}
 {% macro normalise_name(column) -%}
     lower({{ clean_text(column) }})
 {%- endmacro %}

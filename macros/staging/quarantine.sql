@@ -1,7 +1,3 @@
-{#-
-    Row validation. A base model lists its rules as (condition, reason) pairs; a row that breaks
-    any rule is quarantined with every broken rule named ("event_ts: not a timestamp; ...").
--#}
 {% macro quarantine_reason(rules) -%}
     nullif(concat_ws('; '
     {%- for condition, reason in rules %},
@@ -11,19 +7,11 @@
 {%- endmacro %}
 
 
-{#- Rule: a required value is missing (null or blank after cleaning). -#}
 {% macro rule_required(column, label) -%}
     {{ return((column ~ ' is null', label ~ ': required value is missing')) }}
 {%- endmacro %}
 
 
-{#-
-    Rules for a timestamp: `raw_text` is the cleaned raw text, `typed` its parsed UTC value.
-    Missing (when required), present but not a timestamp, before `var('raw_timestamp_floor')`,
-    one of the placeholder instants in `var('raw_zero_timestamps')` (a zero date), and, when
-    `arrival` is given, later than that arrival plus `var('raw_max_future_minutes')` (a wrong
-    clock): `arrival_label` says what the arrival is in the reason.
--#}
 {% macro rules_timestamp(typed, raw_text, label, required=true, arrival=none,
         arrival_label='its arrival') -%}
     {%- set floor = var('raw_timestamp_floor') -%}
@@ -51,22 +39,11 @@
 {%- endmacro %}
 
 
-{#-
-    When a row arrived: the collector's `received_at` when the row has one, else the first load
-    of its file (the load log, macros/raw/raw_file_loads.sql). A `received_at` itself is
-    judged against the first load of its file.
--#}
 {% macro arrival_at(received_at='received_at', file_loaded_at='file_loaded_at') -%}
     coalesce({{ received_at }}, {{ file_loaded_at }})
 {%- endmacro %}
 
 
-{#-
-    Notes on optional values that were nulled: the same form as quarantine_reason, for values a
-    row can do without (a price of 'abc' or 'inf'). The row is staged with the value null and
-    the note says which value went and why (column `nulled_values` of the base models; counted
-    per entity in quality.raw_row_reconciliation).
--#}
 {% macro nulled_values_note(rules) -%}
     {%- if rules -%}
         {{ quarantine_reason(rules) }}
@@ -76,12 +53,6 @@
 {%- endmacro %}
 
 
-{#-
-    Rules for an optional number (`typed` its parsed value, null when it does not parse or is
-    not finite; `raw_text` the cleaned raw text): not a finite number (inf, -inf, nan as text
-    or as a Parquet float), or not a number of `kind` at all. For notes (nulled) or, on a
-    required number, for quarantine.
--#}
 {% macro rules_number(typed, raw_text, label, kind='number') -%}
     {{ return([
         (is_non_finite(raw_text), label ~ ': not a finite number'),
@@ -91,13 +62,6 @@
 {%- endmacro %}
 
 
-{#-
-    Stop the build here, naming the cause, when more than `var('raw_max_quarantined_share')` of
-    an entity's raw rows were quarantined: the rest would be a misleading minority, and every
-    layer after staging would fail later on a symptom. Called at the top of each stg_ model,
-    which runs right after its base model; the base model (its rows and reasons) and
-    quality.quarantined_rows are still built, so the rows can be inspected.
--#}
 {% macro stop_when_mostly_quarantined(base_relation, source_label) -%}
     {%- set limit = var('raw_max_quarantined_share') -%}
     {%- if not execute or limit is none -%}{{ return('') }}{%- endif -%}
@@ -122,7 +86,6 @@
 {%- endmacro %}
 
 
-{#- What to change for the most common quarantine reason of an entity. -#}
 {% macro quarantine_remedy(reason) -%}
     {%- if 'before the floor' in reason -%}
         {{ return("if these dates are real history, set var raw_timestamp_floor earlier, e.g."
@@ -141,13 +104,11 @@
 {%- endmacro %}
 
 
-{#- The row-number that picks one row per key: 1 is kept, higher ranks are duplicates. -#}
 {% macro dedupe_rank(partition_by, order_by) -%}
     row_number() over (partition by {{ partition_by }} order by {{ order_by }})
 {%- endmacro %}
 
 
-{#- The raw values of a row as JSON text (PII columns arrive hashed from the raw view). -#}
 {% macro raw_values_json(relation_alias, columns) -%}
     {{ return(adapter.dispatch('raw_values_json')(relation_alias, columns)) }}
 {%- endmacro %}
@@ -172,7 +133,6 @@
 {%- endmacro %}
 
 
-{#- Column names of a source's contract, from the sources yml (the raw view has exactly these). -#}
 {% macro source_contract_columns(source_name, table_name) -%}
     {%- set columns = [] -%}
     {%- if execute -%}
@@ -187,13 +147,6 @@
 {%- endmacro %}
 
 
-{#-
-    One entity's quarantined rows for `quarantined_rows`: the base model's verdict joined back to
-    the raw row (by file and row number) so the raw values are kept as they arrived (PII hashed).
-    With `new_files_only` (its incremental batch), only rows of the files with quarantined rows
-    that quarantined_rows does not hold yet, named as constants so the raw reader opens only
-    those files: a row's verdict depends on that row alone, so earlier files never change.
--#}
 {% macro quarantined_rows_from(base_model, source_name, table_name, record_id_column,
         new_files_only=false) -%}
     {%- if new_files_only and execute -%}

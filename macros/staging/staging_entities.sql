@@ -1,7 +1,3 @@
-{#-
-    The raw entities and the models that stage them: one list, read by `quarantined_rows` and
-    `raw_row_reconciliation` so a new entity is added in one place.
--#}
 {% macro staging_entities() -%}
     {{ return([
         {'source': 'web', 'table': 'events', 'base': 'base_web__events',

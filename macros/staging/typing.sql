@@ -4,19 +4,16 @@
     an unparseable value becomes null and the base model decides whether that quarantines the row.
 -#}
 
-{#- Trimmed text, empty string as null. -#}
 {% macro clean_text(column) -%}
     nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
 {%- endmacro %}
 
 
-{#- Lower-cased clean text, for codes and enumerations (event types, statuses, channels). -#}
 {% macro clean_code(column) -%}
     lower({{ clean_text(column) }})
 {%- endmacro %}
 
 
-{#- Any ISO-8601 timestamp with or without a UTC offset -> naive UTC timestamp (no offset = UTC). -#}
 {% macro to_utc_timestamp(column) -%}
     {{ return(adapter.dispatch('to_utc_timestamp')(column)) }}
 {%- endmacro %}
@@ -42,7 +39,6 @@
 {%- endmacro %}
 
 
-{#- Decimal money amount; '12,34.5', 'N/A' and '' become null. -#}
 {% macro to_amount(column) -%}
     {{ return(adapter.dispatch('to_amount')(column)) }}
 {%- endmacro %}
@@ -60,7 +56,6 @@
 {%- endmacro %}
 
 
-{#- Numeric measure (double); not finite (inf, -inf, nan) is null, like unparseable text. -#}
 {% macro to_double(column) -%}
     {{ return(adapter.dispatch('to_double')(column)) }}
 {%- endmacro %}
@@ -86,11 +81,6 @@
 {%- endmacro %}
 
 
-{#-
-    The value reads as a floating-point number that is not finite: inf, -inf or nan, as CSV
-    text (any spelling both engines read: inf, infinity, nan, any case) or as a Parquet float.
-    False for null and for text that is no number at all.
--#}
 {% macro is_non_finite(column) -%}
     {{ return(adapter.dispatch('is_non_finite')(column)) }}
 {%- endmacro %}
@@ -108,7 +98,6 @@
 {%- endmacro %}
 
 
-{#- Whole number; '3.0' is accepted as 3, '3.5' is not a whole number (null). -#}
 {% macro to_integer(column) -%}
     {{ return(adapter.dispatch('to_integer')(column)) }}
 {%- endmacro %}
@@ -134,7 +123,6 @@
 {%- endmacro %}
 
 
-{#- Boolean from the encodings exports use: true/false, t/f, yes/no, y/n, 1/0. Else null. -#}
 {% macro to_boolean(column) -%}
     case
         when {{ clean_code(column) }} in ('true', 't', 'yes', 'y', '1', '1.0') then true

@@ -45,15 +45,6 @@
 {% endtest %}
 
 
-{#-
-    Tests of incremental tables (and the views over them) that check what this run wrote,
-    instead of re-reading ten million rows every day. `run_column` marks the run that wrote a
-    row: `run_marker` 'invocation_id' when it holds the dbt invocation id
-    (int_events_sessionised's sessionised_invocation_id), 'loaded_at' when it holds
-    this_run_loaded_at() (the event base models' loaded_at). Every row is checked when the
-    whole table was written in this run (a first or full build) and under `dbt test`; a build
-    that wrote nothing new into the table has nothing new to check.
--#}
 {% macro written_in_this_run(run_column, run_marker) -%}
     {%- if run_marker == 'invocation_id' -%}
         {{ run_column }} = '{{ invocation_id }}'
@@ -67,7 +58,6 @@
 {%- endmacro %}
 
 
-{#- True when only the rows written in this run need checking (execute time, see above). -#}
 {% macro check_only_this_run(model, this_run) -%}
     {%- if not execute or flags.WHICH == 'test' -%}{{ return(false) }}{%- endif -%}
     {%- set earlier_rows = run_query(
