@@ -35,6 +35,7 @@ def one_member(customer_id: str, segment_name: str) -> pd.DataFrame:
             "updated_at": [pd.Timestamp("2026-01-01")],
             "predicted_clv": [None],
             "churn_probability": [None],
+            "lifecycle_stage": ["active"],
         }
     )
     return conform(frame, MEMBERSHIP_COLUMNS, "test")
