@@ -20,6 +20,9 @@ export RAW_DATA_DIR ?= data/raw
 export DUCKDB_PATH ?= data/warehouse.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+# A partial `dbt build --select` takes a test only when all its parents are built (a test that
+# compares two marts would otherwise fail on a missing table).
+export DBT_INDIRECT_SELECTION ?= buildable
 export DBT_LOG_PATH := logs
 export GX_ANALYTICS_ENABLED := false
 
