@@ -31,17 +31,10 @@ shipped_rows_kept as (
 
 final as (
 
-    select
-        source,
-        raw_event_type,
-        event_type,
-        journey_state,
-        {%- for flag in event_type_map_flags() %}
-        {{ flag }},
-        {%- endfor %}
-        'seed' as mapped_by
-    from shipped_rows_kept
+    {%- for relation, mapped_by in [('shipped_rows_kept', 'seed'), ('override_rows', 'event_type_map_overrides')] %}
+    {%- if not loop.first %}
     union all
+    {%- endif %}
     select
         source,
         raw_event_type,
@@ -50,8 +43,9 @@ final as (
         {%- for flag in event_type_map_flags() %}
         {{ flag }},
         {%- endfor %}
-        'event_type_map_overrides' as mapped_by
-    from override_rows
+        '{{ mapped_by }}' as mapped_by
+    from {{ relation }}
+    {%- endfor %}
 
 )
 

@@ -85,8 +85,9 @@ def lifecycle_section(ctx: ReportContext, counter: FigureCounter) -> Section:
     title = "Lifecycle"
     lead = (
         "Where each segment's customers are in their lifecycle as of the as-of date: new, "
-        "active, reactivated (back after a dormant spell), at risk (quiet for over three of "
-        "their usual gaps) or dormant (docs/lifecycle.md gives the rules and thresholds)."
+        "active, reactivated (back after a dormant spell), at risk (quiet for several of "
+        "their usual gaps: var lifecycle_at_risk_factor) or dormant (docs/lifecycle.md gives "
+        "the rules and thresholds)."
     )
     data = ctx.data
     parts = []
