@@ -5,6 +5,10 @@
     The listing rule: a raw file is a file directly inside `<raw dir>/<entity>/` whose name ends
     in `.parquet`, `.csv` or `.csv.gz` in any letter case and does not start with `.` or `_`
     (hidden files and the `_SUCCESS` / `_temporary` files Spark and Hadoop write are skipped).
+    An entity whose var raw_formats entry is one input format reads the same folder; one whose
+    entry is a list reads `<raw dir>/<entity>/<format>/` per format (macros/raw/raw_input_formats.sql).
+    A format that reads JSON Lines (ga4_events, snowplow_events, the segment_* formats) also
+    lists `.jsonl`, `.ndjson` and `.json` (optionally `.gz`) files.
 
     The load log `audit.raw_file_loads` outlives every run and `--full-refresh`: one row per raw
     file the first time a run lists it (path, entity, format, size, modification time, the run's
@@ -18,7 +22,7 @@
     the files the raw views read now, with their load facts.
 -#}
 
-{% macro raw_file_format(file_name) -%}
+{% macro raw_file_format(file_name, input_format=none) -%}
     {%- set lowered = file_name | lower -%}
     {%- if lowered.startswith('.') or lowered.startswith('_') -%}
         {{ return(none) }}
@@ -26,13 +30,18 @@
         {{ return('parquet') }}
     {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') -%}
         {{ return('csv') }}
+    {%- elif input_format is not none and raw_input_format_spec(input_format).get('json')
+            and (lowered.endswith('.jsonl') or lowered.endswith('.jsonl.gz')
+                 or lowered.endswith('.ndjson') or lowered.endswith('.json')
+                 or lowered.endswith('.json.gz')) -%}
+        {{ return('json') }}
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
 
 
-{% macro raw_listed_file(entity, entity_dir, name, size, modified_at, source_label) -%}
-    {%- set format = raw_file_format(name) -%}
+{% macro raw_listed_file(entity, entity_dir, name, size, modified_at, source_label, input_format=none) -%}
+    {%- set format = raw_file_format(name, input_format) -%}
     {%- if format is none -%}{{ return(none) }}{%- endif -%}
     {%- set path = entity_dir ~ '/' ~ name -%}
     {%- if size == 0 -%}
@@ -42,7 +51,7 @@
         ) }}
     {%- endif -%}
     {{ return({'path': path, 'name': name, 'entity': entity, 'format': format, 'size': size,
-        'modified_at': modified_at}) }}
+        'modified_at': modified_at, 'input_format': input_format}) }}
 {%- endmacro %}
 
 

@@ -3,7 +3,12 @@ per-file contract and row-level expectations of every entity. Results go to
 quality.dq_validation_results; a critical failure stops the build before staging."""
 
 from behaviorseg.dbt_bridge import log, settings
-from behaviorseg.quality.gates import run_raw_gate, summary, timestamp_floor_setting
+from behaviorseg.quality.gates import (
+    formatted_entities_setting,
+    run_raw_gate,
+    summary,
+    timestamp_floor_setting,
+)
 
 
 def model(dbt, session):
@@ -14,6 +19,7 @@ def model(dbt, session):
         max_rows=int(options["quality_max_rows"]),
         max_future_minutes=int(options["raw_max_future_minutes"]),
         timestamp_floor=timestamp_floor_setting(options["raw_timestamp_floor"]),
+        formatted_entities=formatted_entities_setting(options["raw_formats"]),
     )
     log("dq_gate_raw", summary(results))
     return results

@@ -10,6 +10,7 @@ gate model fails.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -97,14 +98,17 @@ def raw_gate_results(
     max_rows: int | None = DEFAULT_MAX_ROWS,
     max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES,
     timestamp_floor: dt.datetime = TIMESTAMP_FLOOR,
+    formatted_entities: Iterable[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate the new load of every raw entity: (results, files validated).
 
     The files are this run's listing (``raw.raw_files``, written by the register_raw_sources
     hook). Each entity's new files are compared with that entity's own earlier loads: their row
-    counts come from the validated-files log, so no earlier file is read again.
+    counts come from the validated-files log, so no earlier file is read again. The files of
+    ``formatted_entities`` (var raw_formats) are read through their raw view: in the contract.
     """
     validated = validated_raw_files(connection)
+    formatted = set(formatted_entities)
     result_parts, file_parts = [], []
     for entity in entities:
         history = validated[validated["entity"] == entity]
@@ -112,7 +116,9 @@ def raw_gate_results(
             connection,
             raw_dir,
             entity,
-            files=listed_raw_files(connection, entity),
+            files=listed_raw_files(
+                connection, entity, raw_view_name(entity) if entity in formatted else None
+            ),
             reference_time=reference_time,
             max_future_minutes=max_future_minutes,
             timestamp_floor=timestamp_floor,
@@ -137,6 +143,7 @@ def run_raw_gate(
     max_rows: int | None = DEFAULT_MAX_ROWS,
     max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES,
     timestamp_floor: dt.datetime = TIMESTAMP_FLOOR,
+    formatted_entities: Iterable[str] = (),
 ) -> pd.DataFrame:
     """The raw gate: validate, log results and files, then raise on a critical failure."""
     run_id, run_at = run_identity()
@@ -149,6 +156,7 @@ def run_raw_gate(
         max_rows=max_rows,
         max_future_minutes=max_future_minutes,
         timestamp_floor=timestamp_floor,
+        formatted_entities=formatted_entities,
     )
     logged = log_results(connection, "raw", results)
     append_frame(connection, RAW_FILES_TABLE, files, LOGGED_FILE_COLUMNS)
@@ -172,6 +180,20 @@ def run_table_gate(
     logged = log_results(connection, gate, results)
     raise_on_critical(results)
     return logged
+
+
+def raw_view_name(entity: str) -> str:
+    """The raw view of an entity folder (the sources yml's identifier in the raw schema)."""
+    return f"raw.{entity}"
+
+
+def formatted_entities_setting(value: object) -> list[str]:
+    """The entities var raw_formats gives an input format, from the var as the gate receives
+    it (JSON text, or a mapping)."""
+    if value is None or str(value).strip() == "":
+        return []
+    formats = json.loads(value) if isinstance(value, str) else value
+    return sorted(entity for entity, name in (formats or {}).items() if name)
 
 
 def timestamp_floor_setting(value: object) -> dt.datetime:

@@ -64,6 +64,13 @@ LISTING_TABLE = "raw.raw_files"
 FILE_COLUMNS = ("entity", "run_id", "run_at", "passed")
 # The collector's receive time: a row's arrival when present (else its file's first load).
 RECEIVED_AT_COLUMN = "received_at"
+# The provenance columns a raw view adds to the contract's (macros/raw/raw_entity_select.sql).
+VIEW_PROVENANCE_COLUMNS = (
+    "_source_file",
+    "_source_row_number",
+    "_source_loaded_at",
+    "_source_modified_at",
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,10 @@ class RawFile:
 
     path: str
     first_loaded_at: dt.datetime | None = None
+    # The raw view the file's rows are read through, when its entity has an input format
+    # (var raw_formats): the gate then checks the rows mapped into the contract, not the
+    # tracker's own columns (the hook checked those against the format).
+    view: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,16 +101,19 @@ def as_raw_file(file: RawFile | Path | str) -> RawFile:
     return file if isinstance(file, RawFile) else RawFile(file_key(file))
 
 
-def listed_raw_files(connection: duckdb.DuckDBPyConnection, entity: str) -> list[RawFile]:
+def listed_raw_files(
+    connection: duckdb.DuckDBPyConnection, entity: str, view: str | None = None
+) -> list[RawFile]:
     """The entity's files in this run's listing (``raw.raw_files``, written by the
     ``register_raw_sources`` hook with the listing rule of macros/raw/raw_file_loads.sql), in
-    load order: first loaded, then modified, then by name."""
+    load order: first loaded, then modified, then by name. With ``view`` (an entity in an input
+    format), the files are read through that raw view."""
     rows = connection.execute(
         f"select source_file, first_loaded_at from {LISTING_TABLE} where entity = ?"
         " order by first_loaded_at, modified_at, source_file",
         [entity],
     ).fetchall()
-    return [RawFile(path, loaded_at) for path, loaded_at in rows]
+    return [RawFile(path, loaded_at, view) for path, loaded_at in rows]
 
 
 def file_key(path: RawFile | Path | str) -> str:
@@ -125,8 +139,16 @@ def is_parquet(path: Path | str) -> bool:
 def raw_files_relation_sql(
     paths: Sequence[RawFile | Path | str], *, with_file_name: bool = False
 ) -> str:
-    """The table function reading raw files of one format (CSV values read as text)."""
+    """The table function reading raw files of one format (CSV values read as text), or the
+    files' rows of their raw view (files of an entity in an input format)."""
     listed = "[" + ", ".join(quote_literal(file_key(path)) for path in paths) + "]"
+    view = paths[0].view if isinstance(paths[0], RawFile) else None
+    if view is not None:
+        file_name = ", _source_file as filename" if with_file_name else ""
+        return (
+            f"(select * exclude ({', '.join(VIEW_PROVENANCE_COLUMNS)}){file_name} from {view}"
+            f" where list_contains({listed}, _source_file))"
+        )
     options = ", union_by_name = true" + (", filename = true" if with_file_name else "")
     if is_parquet(file_key(paths[0])):
         return f"read_parquet({listed}{options})"
@@ -298,7 +320,7 @@ def raw_file_profiles(
     together (:func:`parquet_file_profiles`); when that fails (a file is unreadable or types
     clash between files), and for CSV files, one file at a time, so the error names the file."""
     files = [as_raw_file(path) for path in paths]
-    parquet = [file for file in files if is_parquet(file.path)]
+    parquet = [file for file in files if is_parquet(file.path) and file.view is None]
     by_file: dict[str, dict] = {}
     if parquet:
         try:
