@@ -32,8 +32,9 @@
         'price': "case when " ~ event_type ~ " = 'transaction' then "
             ~ raw_format_snowplow_entity(present, 'transaction', 'revenue') ~ " else "
             ~ raw_format_snowplow_entity(present, 'product', 'price') ~ " end",
-        'scroll_depth': "cast(round(least(100, greatest(0, 100 * (" ~ y_max ~ " + coalesce("
-            ~ view_height ~ ", 0)) / nullif(" ~ doc_height ~ ", 0)))) as integer)",
+        'scroll_depth': "case when " ~ y_max ~ " is not null and " ~ doc_height ~ " > 0 then"
+            ~ " cast(round(least(100, greatest(0, 100 * (" ~ y_max ~ " + coalesce(" ~ view_height
+            ~ ", 0)) / " ~ doc_height ~ "))) as integer) end",
         'device_type': "case when " ~ is_mobile ~ " then 'mobile' when not " ~ is_mobile
             ~ " then 'desktop' end",
         'user_agent': t(present, 'useragent'),
