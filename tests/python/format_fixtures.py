@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from dbt_helpers import DbtProject
 
@@ -36,9 +38,11 @@ def as_expected_text(values: pd.Series) -> list[str | None]:
         if isinstance(value, pd.Timestamp):
             fraction = f".{value.microsecond:06d}".rstrip("0") if value.microsecond else ""
             return value.strftime("%Y-%m-%d %H:%M:%S") + fraction
-        if isinstance(value, bool):
+        if isinstance(value, bool | np.bool_):
             return "true" if value else "false"
-        if isinstance(value, float):
+        if isinstance(value, Decimal):
+            value = float(value)
+        if isinstance(value, float | np.floating):
             return f"{value:.6f}".rstrip("0").rstrip(".")
         return str(value)
 
