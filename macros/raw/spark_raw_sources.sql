@@ -22,6 +22,7 @@
 -#}
 {% macro spark__register_raw_sources() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- do spark_check_no_input_formats() -%}
     {%- do prepare_pii_key() -%}
     {%- set raw_dir = raw_data_dir() -%}
     {%- set nodes = raw_source_nodes() -%}
@@ -210,4 +211,22 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(columns | join(', ')) }}
+{%- endmacro %}
+
+
+{% macro spark_check_no_input_formats() -%}
+    {%- for var_name in ['raw_formats', 'raw_relations'] -%}
+        {%- set configured = {} -%}
+        {%- for entity, value in (var(var_name, {}) or {}).items() if value -%}
+            {%- do configured.update({entity: value}) -%}
+        {%- endfor -%}
+        {%- if configured -%}
+            {{ exceptions.raise_compiler_error(
+                "var " ~ var_name ~ " is set (" ~ configured | tojson ~ "), but input formats and"
+                ~ " warehouse relations as raw sources run on the DuckDB target only; on Spark every"
+                ~ " raw entity folder is in the project's own contract (docs/input-formats.md:"
+                ~ " convert the export with a DuckDB build, or unset the var)"
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
 {%- endmacro %}

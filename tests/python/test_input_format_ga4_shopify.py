@@ -74,10 +74,13 @@ def test_ga4_stages_exactly_the_hand_written_rows(mixed: DbtProject) -> None:
     assert_stages_exactly(mixed, "staging.stg_web__events", GA4 / "expected_stg_web__events.csv")
     # GA4 exports no event id: it is the documented hash of the event's own fields.
     expected_id = "ga4:" + hashlib.md5(b"p1.111|1748772000250000|page_view|2").hexdigest()
-    assert mixed.scalar(
-        "select count(*) from staging.stg_web__events where event_id = "
-        + sql_text_literal(expected_id)
-    ) == 1
+    assert (
+        mixed.scalar(
+            "select count(*) from staging.stg_web__events where event_id = "
+            + sql_text_literal(expected_id)
+        )
+        == 1
+    )
 
 
 def test_shopify_stages_exactly_the_hand_written_rows(mixed: DbtProject) -> None:

@@ -44,16 +44,17 @@ def test_stages_exactly_the_hand_written_rows(segment: DbtProject) -> None:
     )
     # Every row in (17 raw rows, one re-send) is staged or deduplicated, none quarantined.
     assert segment.scalar("select count(*) from staging.base_web__events") == 17
-    assert segment.scalar(
-        "select count(*) from staging.base_web__events where quarantine_reason is not null"
-    ) == 0
+    assert (
+        segment.scalar(
+            "select count(*) from staging.base_web__events where quarantine_reason is not null"
+        )
+        == 0
+    )
 
 
 def test_clear_text_pii_is_nowhere(segment: DbtProject) -> None:
     assert segment.text_columns_containing(CLEAR_TEXT) == []
-    assert segment.scalar(
-        "select count(*) from staging.stg_web__events where ip_hash is null"
-    ) == 0
+    assert segment.scalar("select count(*) from staging.stg_web__events where ip_hash is null") == 0
 
 
 def test_identifies_join_anonymous_visits_to_their_user(segment: DbtProject) -> None:

@@ -75,9 +75,9 @@ def test_the_custom_event_is_reported_unmapped(snowplow_files: DbtProject) -> No
 
 def test_a_warehouse_table_stages_the_same_rows(snowplow_relation: DbtProject) -> None:
     assert_stages_exactly(snowplow_relation, "staging.stg_web__events", EXPECTED)
-    assert snowplow_relation.query(
-        "select distinct source_file from staging.stg_web__events"
-    )["source_file"].tolist() == ["snowplow.events"]
+    assert snowplow_relation.query("select distinct source_file from staging.stg_web__events")[
+        "source_file"
+    ].tolist() == ["snowplow.events"]
 
 
 def test_a_relation_lacking_a_format_column_stops_the_run(

@@ -184,7 +184,7 @@ def run_table_gate(
 
 def raw_view_name(entity: str) -> str:
     """The raw view of an entity folder (the sources yml's identifier in the raw schema)."""
-    return f"raw.{entity}"
+    return f"raw.{RAW_CONTRACTS[entity].identifier}"
 
 
 def formatted_entities_setting(value: object) -> list[str]:

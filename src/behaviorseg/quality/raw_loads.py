@@ -84,6 +84,8 @@ class RawFile:
     # (var raw_formats): the gate then checks the rows mapped into the contract, not the
     # tracker's own columns (the hook checked those against the format).
     view: str | None = None
+    # The listing rule's kind of file (parquet, csv, json), as the listing records it.
+    file_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,11 +111,11 @@ def listed_raw_files(
     load order: first loaded, then modified, then by name. With ``view`` (an entity in an input
     format), the files are read through that raw view."""
     rows = connection.execute(
-        f"select source_file, first_loaded_at from {LISTING_TABLE} where entity = ?"
-        " order by first_loaded_at, modified_at, source_file",
+        f"select source_file, first_loaded_at, file_format from {LISTING_TABLE}"
+        " where entity = ? order by first_loaded_at, modified_at, source_file",
         [entity],
     ).fetchall()
-    return [RawFile(path, loaded_at, view) for path, loaded_at in rows]
+    return [RawFile(path, loaded_at, view, file_format) for path, loaded_at, file_format in rows]
 
 
 def file_key(path: RawFile | Path | str) -> str:
@@ -131,9 +133,12 @@ def new_raw_files(
     return [as_raw_file(file) for file in files if file_key(file) not in done]
 
 
-def is_parquet(path: Path | str) -> bool:
-    """Parquet by file name; anything else in an entity folder is CSV."""
-    return str(path).lower().endswith(".parquet")
+def is_parquet(path: RawFile | Path | str) -> bool:
+    """Parquet as the listing rule judged the file (macros/raw/raw_file_loads.sql, recorded in
+    the listing); a path given without its listing (a caller's own file) by its name."""
+    if isinstance(path, RawFile) and path.file_format is not None:
+        return path.file_format == "parquet"
+    return file_key(path).lower().endswith(".parquet")
 
 
 def raw_files_relation_sql(
@@ -150,7 +155,7 @@ def raw_files_relation_sql(
             f" where list_contains({listed}, _source_file))"
         )
     options = ", union_by_name = true" + (", filename = true" if with_file_name else "")
-    if is_parquet(file_key(paths[0])):
+    if is_parquet(paths[0]):
         return f"read_parquet({listed}{options})"
     return f"read_csv({listed}, all_varchar = true, header = true{options})"
 
@@ -320,7 +325,7 @@ def raw_file_profiles(
     together (:func:`parquet_file_profiles`); when that fails (a file is unreadable or types
     clash between files), and for CSV files, one file at a time, so the error names the file."""
     files = [as_raw_file(path) for path in paths]
-    parquet = [file for file in files if is_parquet(file.path) and file.view is None]
+    parquet = [file for file in files if is_parquet(file) and file.view is None]
     by_file: dict[str, dict] = {}
     if parquet:
         try:
@@ -358,8 +363,8 @@ def raw_load_batches(
     With ``max_rows``, a fixed-seed sample of at most that many rows per format."""
     wanted = RAW_CONTRACTS[entity].contract_columns
     for group in (
-        [path for path in paths if is_parquet(file_key(path))],
-        [path for path in paths if not is_parquet(file_key(path))],
+        [path for path in paths if is_parquet(path)],
+        [path for path in paths if not is_parquet(path)],
     ):
         if not group:
             continue

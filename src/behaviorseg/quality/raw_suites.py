@@ -23,8 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import pandas as pd
 from great_expectations.expectations.row_conditions import Column
@@ -38,7 +37,7 @@ from behaviorseg.quality.checks import (
     warning,
 )
 from behaviorseg.quality.gx_context import gx
-from behaviorseg.vocabulary import mapped_raw_event_types, read_event_type_map
+from behaviorseg.quality.raw_contracts import RawEntityContract, read_raw_contracts
 
 PARSED_TIMESTAMP_SUFFIX = "__utc"
 REQUIRED_NOT_NULL_MOSTLY = 0.99
@@ -59,117 +58,10 @@ NANOSECOND_RANGE = (pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31"))
 
 NUMBER_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 WHOLE_NUMBER_PATTERN = r"^[+-]?\d+(\.0*)?$"
-BOOLEAN_CODES = ("true", "false", "t", "f", "yes", "no", "y", "n", "1", "0")
 
 
-@dataclass(frozen=True)
-class RawEntityContract:
-    """What the data contract says about one raw entity folder."""
-
-    entity: str
-    required_columns: tuple[str, ...]
-    # Columns identifying one version of a record: a re-send repeats them, a later version
-    # (a resolved ticket, a CRM update, a re-exposure) does not.
-    record_key: tuple[str, ...]
-    timestamp_columns: tuple[str, ...] = ()
-    value_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    number_columns: tuple[str, ...] = ()
-    whole_number_columns: tuple[str, ...] = ()
-    patterns: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    not_null_mostly: Mapping[str, float] = field(default_factory=dict)
-
-    @property
-    def code_columns(self) -> tuple[str, ...]:
-        """Columns compared against a value set (lower-cased before validation)."""
-        return tuple(self.value_sets)
-
-    @property
-    def contract_columns(self) -> tuple[str, ...]:
-        """Every column any expectation of the entity's suite reads from the raw file."""
-        named = (
-            *self.required_columns,
-            *self.record_key,
-            *self.timestamp_columns,
-            *self.value_sets,
-            *self.number_columns,
-            *self.whole_number_columns,
-            *self.patterns,
-        )
-        return tuple(dict.fromkeys(named))
-
-
-RAW_CONTRACTS: dict[str, RawEntityContract] = {
-    contract.entity: contract
-    for contract in (
-        RawEntityContract(
-            entity="web_events",
-            required_columns=("event_id", "anonymous_id", "event_type", "event_ts"),
-            record_key=("event_id",),
-            timestamp_columns=("event_ts", "received_at"),
-            value_sets={
-                # The raw types the seed event_type_map maps (unmapped ones are reported).
-                "event_type": mapped_raw_event_types(read_event_type_map(), "web"),
-                "device_type": ("desktop", "mobile", "tablet", "kiosk"),
-            },
-            number_columns=("price", "time_on_page_s"),
-            whole_number_columns=("scroll_depth",),
-            # A row needs anonymous_id or user_id: logged-in events may lack the cookie id.
-            not_null_mostly={"anonymous_id": 0.9},
-        ),
-        RawEntityContract(
-            entity="app_events",
-            required_columns=("event_id", "device_id", "event_name", "event_ts"),
-            record_key=("event_id",),
-            timestamp_columns=("event_ts", "received_at"),
-            value_sets={
-                "event_name": mapped_raw_event_types(read_event_type_map(), "app"),
-                "platform": ("ios", "android"),
-            },
-            # A logged-in app event may lack the device id (user_id then names its person).
-            not_null_mostly={"device_id": 0.9},
-        ),
-        RawEntityContract(
-            entity="orders",
-            required_columns=("order_id", "customer_id", "order_ts", "total_amount"),
-            record_key=("order_id", "status"),
-            timestamp_columns=("order_ts",),
-            value_sets={
-                "status": ("completed", "cancelled", "refunded"),
-                "channel": ("web", "app", "pos"),
-            },
-            number_columns=("total_amount", "discount_amount"),
-        ),
-        RawEntityContract(
-            entity="order_items",
-            required_columns=("order_id", "line_number"),
-            record_key=("order_id", "line_number"),
-            number_columns=("unit_price",),
-            whole_number_columns=("line_number", "quantity"),
-        ),
-        RawEntityContract(
-            entity="support_tickets",
-            required_columns=("ticket_id", "customer_id", "opened_at"),
-            record_key=("ticket_id", "resolved_at"),
-            timestamp_columns=("opened_at", "resolved_at"),
-            value_sets={"channel": ("email", "chat", "phone")},
-            patterns={"csat_score": (r"^[1-5](\.0*)?$", "a whole number from 1 to 5")},
-        ),
-        RawEntityContract(
-            entity="customers",
-            required_columns=("customer_id",),
-            record_key=("customer_id", "updated_at"),
-            timestamp_columns=("signup_ts", "updated_at"),
-            value_sets={"marketing_consent": BOOLEAN_CODES, "tracking_consent": BOOLEAN_CODES},
-            patterns={"country": (r"^[A-Za-z]{2}$", "an ISO-3166 alpha-2 code")},
-        ),
-        RawEntityContract(
-            entity="experiment_assignments",
-            required_columns=("experiment_id", "customer_id", "variant", "assigned_at"),
-            record_key=("experiment_id", "customer_id", "assigned_at"),
-            timestamp_columns=("assigned_at",),
-        ),
-    )
-}
+# The contract is the sources yml (behaviorseg.quality.raw_contracts reads it).
+RAW_CONTRACTS: dict[str, RawEntityContract] = read_raw_contracts()
 
 
 def raw_suite_name(entity: str) -> str:
