@@ -10,22 +10,30 @@
     {%- endfor -%}
 
     {%- set readers = raw_file_readers(files) -%}
-
-    {%- set projected = raw_projected_columns(contract, all_present) -%}
-
     {%- if readers -%}
-        with raw_rows as (
-            select {{ projected | join(', ') }}, _source_file, _source_row_number
-            from ({{ readers | join(' union all by name ') }}) as file_rows
-            where {{ raw_not_erased_condition(contract, all_present) }}
-        )
-        {{ raw_rows_with_load_facts() }}
+        {{ raw_view_rows(contract, all_present, readers | join(' union all by name ')) }}
     {%- else -%}
-        select {{ projected | join(', ') }},
-            cast(null as varchar) as _source_file, cast(null as bigint) as _source_row_number,
-            cast(null as timestamp) as _source_loaded_at, cast(null as timestamp) as _source_modified_at
-        where 1 = 0
+        {{ raw_empty_view(contract) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro raw_view_rows(contract, present_columns, rows_sql) -%}
+    with raw_rows as (
+        select {{ raw_projected_columns(contract, present_columns) | join(', ') }},
+            _source_file, _source_row_number
+        from ({{ rows_sql }}) as file_rows
+        where {{ raw_not_erased_condition(contract, present_columns) }}
+    )
+    {{ raw_rows_with_load_facts() }}
+{%- endmacro %}
+
+
+{% macro raw_empty_view(contract) -%}
+    select {{ raw_projected_columns(contract, []) | join(', ') }},
+        cast(null as varchar) as _source_file, cast(null as bigint) as _source_row_number,
+        cast(null as timestamp) as _source_loaded_at, cast(null as timestamp) as _source_modified_at
+    where 1 = 0
 {%- endmacro %}
 
 

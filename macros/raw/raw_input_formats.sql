@@ -162,20 +162,11 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set contract_names = contract | map(attribute='name') | list -%}
-    {%- set projected = raw_projected_columns(contract, contract_names) -%}
     {%- if mapped_selects -%}
-        with raw_rows as (
-            select {{ projected | join(', ') }}, _source_file, _source_row_number
-            from ({{ mapped_selects | join(' union all by name ') }}) as mapped_rows
-            where {{ raw_not_erased_condition(contract, contract_names) }}
-        )
-        {{ raw_rows_with_load_facts() }}
+        {{ raw_view_rows(contract, contract | map(attribute='name') | list,
+            mapped_selects | join(' union all by name ')) }}
     {%- else -%}
-        select {{ raw_projected_columns(contract, []) | join(', ') }},
-            cast(null as varchar) as _source_file, cast(null as bigint) as _source_row_number,
-            cast(null as timestamp) as _source_loaded_at, cast(null as timestamp) as _source_modified_at
-        where 1 = 0
+        {{ raw_empty_view(contract) }}
     {%- endif -%}
 {%- endmacro %}
 

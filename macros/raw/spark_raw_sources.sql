@@ -179,15 +179,8 @@
         ) -%}
     {%- endfor -%}
 
-    {%- set projected = raw_projected_columns(contract, all_present) -%}
-
     {%- if readers -%}
-        with raw_rows as (
-            select {{ projected | join(', ') }}, _source_file, _source_row_number
-            from ({{ readers | join(' union all ') }}) as file_rows
-            where {{ raw_not_erased_condition(contract, all_present) }}
-        )
-        {{ raw_rows_with_load_facts() }}
+        {{ raw_view_rows(contract, all_present, readers | join(' union all ')) }}
     {%- else -%}
         select {% for column in contract -%}
             cast(null as string) as {{ adapter.quote(column.name) }},

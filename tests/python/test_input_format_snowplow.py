@@ -97,3 +97,53 @@ def test_a_relation_lacking_a_format_column_stops_the_run(
     assert not result.ok
     assert "has no column 'domain_userid' (rule: required column)" in result.output
     assert "relation snowplow.events" in result.output
+
+
+@pytest.mark.parametrize(
+    ("formats", "message"),
+    [
+        (
+            {"web_events": "snowplow"},
+            "var raw_formats: unknown input format 'snowplow' (known: ga4_events, ",
+        ),
+        (
+            {"orders": "snowplow_events"},
+            "input format 'snowplow_events' cannot feed entity 'orders' (it feeds: web_events)",
+        ),
+        ({"weblog": "snowplow_events"}, "var raw_formats: 'weblog' is no raw entity folder"),
+    ],
+)
+def test_a_wrong_format_setting_stops_the_run_naming_it(
+    tmp_path_factory: pytest.TempPathFactory, formats: dict, message: str
+) -> None:
+    project = make_project(tmp_path_factory.mktemp("snowplow_wrong_setting"))
+    result = project.run(
+        "run", "--select", "base_web__events", "--vars", json.dumps({"raw_formats": formats})
+    )
+    assert not result.ok
+    assert message in result.output
+
+
+def test_a_file_lacking_a_format_column_stops_the_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    project = make_project(tmp_path_factory.mktemp("snowplow_bad_file"))
+    folder = project.raw_dir / "web_events"
+    folder.mkdir(parents=True)
+    header = (FIXTURE / "events.csv").read_text().splitlines()[0].split(",")
+    # The export's header without collector_tstamp (and no rows: the check reads the header).
+    (folder / "events.csv").write_text(
+        ",".join(name for name in header if name != "collector_tstamp") + "\n"
+    )
+    result = project.run(
+        "run",
+        "--select",
+        "base_web__events",
+        "--vars",
+        json.dumps({"raw_formats": {"web_events": "snowplow_events"}}),
+    )
+    assert not result.ok
+    assert (
+        f"file '{folder}/events.csv' of source web.events ({folder}), input format"
+        " snowplow_events has no column 'collector_tstamp' (rule: required column)"
+    ) in result.output
