@@ -16,6 +16,7 @@
         {%- if entity not in files_by_entity -%}
             {%- set files = [] -%}
             {%- if raw_entity_relation(entity) is none -%}
+                {%- do duckdb_check_no_loose_files(source_node, raw_dir) -%}
                 {%- for folder in raw_entity_folders(raw_dir, entity) -%}
                     {%- do files.extend(duckdb_raw_entity_files(
                         entity, folder.path, raw_source_label(source_node, folder.path),
@@ -62,4 +63,25 @@
         {%- endfor -%}
     {%- endif -%}
     {{ return(files) }}
+{%- endmacro %}
+
+
+{% macro duckdb_check_no_loose_files(source_node, raw_dir) -%}
+    {%- set entity = source_node.meta['raw_entity'] -%}
+    {%- set folders = raw_entity_folders(raw_dir, entity) -%}
+    {%- set entity_dir = raw_dir ~ '/' ~ entity -%}
+    {%- if folders | map(attribute='path') | list != [entity_dir] -%}
+        {%- set loose = duckdb_raw_entity_files(
+            entity, entity_dir, raw_source_label(source_node, entity_dir), folders[0].input_format
+        ) -%}
+        {%- if loose -%}
+            {{ exceptions.raise_compiler_error(
+                "Raw file '" ~ loose[0].path ~ "' of source " ~ raw_source_label(source_node, entity_dir)
+                ~ " lies directly in the entity folder, but var raw_formats gives " ~ entity
+                ~ " a list of formats, so each format's files are read from its subfolder ("
+                ~ folders | map(attribute='path') | join(', ') ~ "): move it into one"
+                ~ " (rule: one subfolder per input format)"
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}

@@ -147,3 +147,18 @@ def test_a_file_lacking_a_format_column_stops_the_run(
         f"file '{folder}/events.csv' of source web.events ({folder}), input format"
         " snowplow_events has no column 'collector_tstamp' (rule: required column)"
     ) in result.output
+
+
+def test_a_file_outside_the_format_subfolders_stops_the_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    project = make_project(tmp_path_factory.mktemp("loose_file"))
+    copy_fixture(FIXTURE / "events.csv", project.raw_dir / "web_events" / "events.csv")
+    formats = {"web_events": ["snowplow_events", "segment_pages"]}
+    result = project.run(
+        "run", "--select", "base_web__events", "--vars", json.dumps({"raw_formats": formats})
+    )
+    assert not result.ok
+    assert "events.csv' of source web.events" in result.output
+    assert "lies directly in the entity folder" in result.output
+    assert "(rule: one subfolder per input format)" in result.output
