@@ -5,9 +5,10 @@
 - ``algorithms``: K-Means (MiniBatch above 50,000 rows), DBSCAN, Ward hierarchical.
 - ``naming``: editable naming rules matched on centroid z-profiles (Hungarian assignment).
 - ``stability``: previous-run centroid matching for stable segment ids and names.
-- ``profiles``: segment sizes, business metrics, feature profiles, RFM mix, Kruskal-Wallis.
+- ``profiles``: Kruskal-Wallis tests per feature (the profiles themselves are SQL models).
 - ``transitions``: customers moving between segments from one run to the next.
 - ``pipeline``: ``run_segmentation``, all of the above in one call.
+- ``fit_table``: the one fit per refit as one table (centroids, dendrogram, labels).
 - ``testdata``: a persona-based customer_features-like frame for tests and benchmarks (the
   demo raw data comes from ``behaviorseg.synthetic``).
 """
@@ -39,12 +40,7 @@ from behaviorseg.segmentation.pipeline import (
     SegmentationRun,
     run_segmentation,
 )
-from behaviorseg.segmentation.profiles import (
-    segment_feature_profiles,
-    segment_feature_tests,
-    segment_profiles,
-    segment_rfm_mix,
-)
+from behaviorseg.segmentation.profiles import segment_feature_tests
 from behaviorseg.segmentation.selection import ModelSelection, select_model
 from behaviorseg.segmentation.stability import centroids_long, match_segments
 from behaviorseg.segmentation.transitions import segment_transitions, transition_matrix
@@ -72,10 +68,7 @@ __all__ = [
     "name_segments",
     "prepare_features",
     "run_segmentation",
-    "segment_feature_profiles",
     "segment_feature_tests",
-    "segment_profiles",
-    "segment_rfm_mix",
     "segment_transitions",
     "select_model",
     "transition_matrix",
