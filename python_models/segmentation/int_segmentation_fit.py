@@ -46,7 +46,6 @@ def model(dbt, session):
     if run is not None and run.dropped_groups:
         log(
             "int_segmentation_fit",
-            "feature groups left out (entirely null or constant): "
-            + ", ".join(run.dropped_groups),
+            "feature groups left out (entirely null or constant): " + ", ".join(run.dropped_groups),
         )
     return segmentation_fit_table(features, run, config.algorithm, stamp_of(selection))

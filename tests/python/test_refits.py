@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from segmentation_data import persona_customer_features
 
 from behaviorseg.monitoring import forecast_fit_stamp, forecast_refit_decision
 from behaviorseg.refits import (
@@ -26,7 +27,6 @@ from behaviorseg.segmentation.stored import (
     is_usable_state,
     stored_fit_applies,
 )
-from behaviorseg.segmentation.testdata import persona_customer_features
 
 FIT_DAY = dt.date(2025, 6, 1)
 STAMP = FitStamp(FIT_DAY, "algorithm=kmeans")

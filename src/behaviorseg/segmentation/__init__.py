@@ -1,6 +1,6 @@
 """Behavioral segmentation: pure functions the dbt Python models call.
 
-- ``features``: declared features, imputation, log1p, standardisation, PCA composite index.
+- ``features``: declared features, imputation, log1p, standardisation.
 - ``selection``: silhouette / WCSS / Davies-Bouldin / Calinski-Harabasz per (algorithm, k).
 - ``algorithms``: K-Means (MiniBatch above 50,000 rows), DBSCAN, Ward hierarchical.
 - ``naming``: editable naming rules matched on centroid z-profiles (Hungarian assignment).
@@ -9,8 +9,6 @@
 - ``transitions``: customers moving between segments from one run to the next.
 - ``pipeline``: ``run_segmentation``, all of the above in one call.
 - ``fit_table``: the one fit per refit as one table (centroids, dendrogram, labels).
-- ``testdata``: a persona-based customer_features-like frame for tests and benchmarks (the
-  demo raw data comes from ``behaviorseg.synthetic``).
 """
 
 from behaviorseg.segmentation.algorithms import (
@@ -23,11 +21,9 @@ from behaviorseg.segmentation.algorithms import (
 )
 from behaviorseg.segmentation.features import (
     DEFAULT_FEATURES,
-    CompositeIndex,
     FeatureSpec,
     Imputation,
     PreparedFeatures,
-    composite_index,
     prepare_features,
 )
 from behaviorseg.segmentation.naming import (
@@ -49,7 +45,6 @@ __all__ = [
     "DEFAULT_FEATURES",
     "DEFAULT_NAMING_RULES",
     "ClusteringResult",
-    "CompositeIndex",
     "FeatureSpec",
     "Imputation",
     "ModelSelection",
@@ -57,7 +52,6 @@ __all__ = [
     "SegmentationConfig",
     "SegmentationRun",
     "centroids_long",
-    "composite_index",
     "fit_clustering",
     "fit_dbscan",
     "fit_hierarchical",
