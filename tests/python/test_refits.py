@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from segmentation_data import persona_customer_features
 
+from behaviorseg.forecasting.activity import activity_forecast_plan
 from behaviorseg.monitoring import forecast_fit_stamp, forecast_refit_decision
 from behaviorseg.refits import (
     FitStamp,
@@ -106,6 +107,26 @@ def test_forecasts_refit_when_a_segment_appears() -> None:
     assert forecast_refit_decision(
         forecast_fit_stamp(with_new_segment, options), stored, options
     ).refit
+
+
+def test_the_forecast_and_backtest_models_plan_from_the_same_stamp_and_settings() -> None:
+    days = pd.date_range("2025-05-01", "2025-06-01", freq="D")
+    daily = pd.DataFrame(
+        {"segment_id": 1, "segment_name": "A", "activity_date": days, "sessions": 3.0}
+    )
+    options = {
+        "forecast_horizon_days": "28",
+        "forecast_holiday_country": "DE",
+        "forecast_max_series": "12",
+        "model_refit_days": "7",
+    }
+    first = activity_forecast_plan(options, daily, None)
+    assert first.decision.refit and first.stamp.fitted_as_of_date == FIT_DAY
+    assert (first.settings.horizon_days, first.settings.country) == (28, "DE")
+    assert first.max_series == 12
+    assert set(first.series["metric"]) == {"sessions"} and len(first.series) == len(days)
+    kept = activity_forecast_plan(options, daily, stamped(pd.DataFrame({"k": [1]}), first.stamp))
+    assert not kept.decision.refit and kept.stamp == first.stamp
 
 
 # --- the stored segmentation ------------------------------------------------------------
