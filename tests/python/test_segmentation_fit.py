@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner
-from dbt_helpers import PROJECT_DIR, TEST_PII_KEY, DbtProject, make_project
+from dbt_helpers import PROJECT_DIR, DbtProject, make_project
 
 import behaviorseg.segmentation.pipeline as pipeline
 from behaviorseg.synthetic import generate
@@ -44,18 +44,8 @@ class FitCounter:
     def build(self, *args: str) -> int:
         """`dbt build <args>` in this process; the number of fits it made."""
         self.fits = 0
-        env = {
-            "RAW_DATA_DIR": str(self.project.raw_dir),
-            "DUCKDB_PATH": str(self.project.warehouse),
-            "DBT_PROFILES_DIR": str(PROJECT_DIR),
-            "DBT_LOG_PATH": str(self.project.work_dir / "logs"),
-            "DBT_TARGET_PATH": str(self.project.work_dir / "target"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DBT_INDIRECT_SELECTION": "buildable",
-            "PII_HASH_SALT": TEST_PII_KEY,
-        }
         with pytest.MonkeyPatch.context() as patch:
-            for name, value in env.items():
+            for name, value in self.project.environment().items():
                 patch.setenv(name, value)
             patch.setattr(pipeline, "select_model", self._counting_select_model)
             cwd = os.getcwd()

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from behaviorseg.dbt_bridge import typed_table
 from behaviorseg.refits import STAMP_COLUMNS, FitStamp, stamped
 from behaviorseg.segmentation.features import DEFAULT_FEATURES, FeatureSpec
 from behaviorseg.segmentation.pipeline import SegmentationRun
@@ -82,14 +83,7 @@ OUTPUT_COLUMNS: dict[str, list[str]] = {
 
 def _typed(table: pd.DataFrame) -> pd.DataFrame:
     """The table with every fit column, in order and of its warehouse type."""
-    table = table.reindex(columns=FIT_COLUMNS)
-    typed = {}
-    for column, dtype in FIT_DTYPES.items():
-        values = table[column]
-        if dtype.startswith("datetime"):
-            values = pd.to_datetime(values)
-        typed[column] = values.astype(dtype)
-    return pd.DataFrame(typed, index=table.index)
+    return typed_table(table.reindex(columns=FIT_COLUMNS), FIT_DTYPES)
 
 
 def segmentation_fit_table(
