@@ -74,6 +74,14 @@ FIT_DTYPES: dict[str, str] = {
     "fit_settings": "string",
 }
 FIT_COLUMNS = list(FIT_DTYPES)
+# Text columns of the assignments, typed even when there are none (an empty build).
+ASSIGNMENT_TEXT_COLUMNS = [
+    "customer_id",
+    "segment_name",
+    "algorithm",
+    "naming_method",
+    "segment_description",
+]
 OUTPUT_COLUMNS: dict[str, list[str]] = {
     ASSIGNMENT: [*ASSIGNMENT_COLUMNS, *STAMP_COLUMNS],
     CENTROID: STATE_COLUMNS,
@@ -148,7 +156,8 @@ def assignments_from_fit(
     labels = fit_output(fit, ASSIGNMENT)
     state = fit_output(fit, CENTROID)
     if not labels.empty or not is_usable_state(state):
-        return labels[ASSIGNMENT_COLUMNS], True
+        text = {column: "string" for column in ASSIGNMENT_TEXT_COLUMNS}
+        return typed_table(labels[ASSIGNMENT_COLUMNS], text), True
     placed = assign_with_stored_fit(
         customer_features,
         state,

@@ -44,4 +44,5 @@ def segment_feature_tests(feature_values: pd.DataFrame) -> pd.DataFrame:
         )
         rows.append((str(feature), statistic, p_value, tested))
     tests = pd.DataFrame(rows, columns=FEATURE_TEST_COLUMNS)
-    return tests.astype({"kruskal_h": "float64", "p_value": "float64", "segments_tested": "int64"})
+    types = {"feature": "string", "kruskal_h": "float64", "p_value": "float64"}
+    return tests.astype({**types, "segments_tested": "int64"})
