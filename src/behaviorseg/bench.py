@@ -276,6 +276,20 @@ def machine_facts() -> dict[str, object]:
     }
 
 
+def dbt_environment(work: Path, raw_dir: Path, project_dir: Path) -> dict[str, str]:
+    """The environment a benchmark's dbt runs in: its raw folder, and warehouse, target and
+    logs under ``work``."""
+    return {
+        **os.environ,
+        "RAW_DATA_DIR": str(raw_dir),
+        "DUCKDB_PATH": str(work / "warehouse.duckdb"),
+        "DBT_PROFILES_DIR": str(project_dir),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
 def run_benchmark(events: int, out_dir: Path | str, project_dir: Path | str) -> dict[str, object]:
     """Generate, build, rebuild incrementally, export; write results.json and results.md."""
     out_dir = Path(out_dir).resolve()
@@ -285,15 +299,7 @@ def run_benchmark(events: int, out_dir: Path | str, project_dir: Path | str) -> 
     generated, raw_dir = work / "generated", work / "raw"
     raw_dir.mkdir(parents=True)
     bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "RAW_DATA_DIR": str(raw_dir),
-        "DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        "DBT_PROFILES_DIR": str(project_dir),
-        "DBT_TARGET_PATH": str(work / "target"),
-        "DBT_LOG_PATH": str(work / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = dbt_environment(work, raw_dir, project_dir)
     customers = customers_for_events(events)
     started = time.time()
     counts = generate(

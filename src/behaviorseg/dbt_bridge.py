@@ -7,7 +7,7 @@ with ``dbt.config.get("meta")``. These helpers keep the models to a few lines.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -25,6 +25,18 @@ def frame(relation: Any) -> pd.DataFrame:
         if callable(getattr(relation, method, None)):
             return getattr(relation, method)()
     raise TypeError(f"cannot read a {type(relation).__name__} as a pandas DataFrame")
+
+
+def typed_table(
+    table: pd.DataFrame, types: Mapping[str, str], date_columns: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The table a model materialises with stable column types, also when it is empty (an
+    empty object column would reach the warehouse untyped): ``date_columns`` as dates, the rest
+    as ``types`` says (pandas dtype names)."""
+    table = table.copy()
+    for column in date_columns:
+        table[column] = pd.to_datetime(table[column]).dt.date
+    return table.astype(dict(types))
 
 
 def settings(meta: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from segmentation_data import OUTLIER_KINDS, persona_customer_features
 
 from behaviorseg.anomalies import (
     ANOMALY_COLUMNS,
@@ -15,7 +16,6 @@ from behaviorseg.anomalies import (
     robust_scale,
     robust_z_scores,
 )
-from behaviorseg.segmentation.testdata import OUTLIER_KINDS, persona_customer_features
 
 FEATURES = ["frequency", "monetary", "sessions_per_week", "pages_per_session", "app_share"]
 

@@ -7,7 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from segmentation_data import persona_customer_features
 
+from behaviorseg.forecasting.activity import activity_forecast_plan
 from behaviorseg.monitoring import forecast_fit_stamp, forecast_refit_decision
 from behaviorseg.refits import (
     FitStamp,
@@ -18,6 +20,14 @@ from behaviorseg.refits import (
     stamped,
 )
 from behaviorseg.segmentation.features import DEFAULT_FEATURES, TRACKING_GROUPS, signed_log1p
+from behaviorseg.segmentation.fit_table import (
+    CENTROID,
+    DENDROGRAM,
+    assignments_from_fit,
+    fit_output,
+    kept_fit,
+    segmentation_fit_table,
+)
 from behaviorseg.segmentation.pipeline import SegmentationConfig, run_segmentation
 from behaviorseg.segmentation.runs import segmentation_fit_stamp, segmentation_refit_decision
 from behaviorseg.segmentation.stored import (
@@ -26,7 +36,6 @@ from behaviorseg.segmentation.stored import (
     is_usable_state,
     stored_fit_applies,
 )
-from behaviorseg.segmentation.testdata import persona_customer_features
 
 FIT_DAY = dt.date(2025, 6, 1)
 STAMP = FitStamp(FIT_DAY, "algorithm=kmeans")
@@ -106,6 +115,26 @@ def test_forecasts_refit_when_a_segment_appears() -> None:
     assert forecast_refit_decision(
         forecast_fit_stamp(with_new_segment, options), stored, options
     ).refit
+
+
+def test_the_forecast_and_backtest_models_plan_from_the_same_stamp_and_settings() -> None:
+    days = pd.date_range("2025-05-01", "2025-06-01", freq="D")
+    daily = pd.DataFrame(
+        {"segment_id": 1, "segment_name": "A", "activity_date": days, "sessions": 3.0}
+    )
+    options = {
+        "forecast_horizon_days": "28",
+        "forecast_holiday_country": "DE",
+        "forecast_max_series": "12",
+        "model_refit_days": "7",
+    }
+    first = activity_forecast_plan(options, daily, None)
+    assert first.decision.refit and first.stamp.fitted_as_of_date == FIT_DAY
+    assert (first.settings.horizon_days, first.settings.country) == (28, "DE")
+    assert first.max_series == 12
+    assert set(first.series["metric"]) == {"sessions"} and len(first.series) == len(days)
+    kept = activity_forecast_plan(options, daily, stamped(pd.DataFrame({"k": [1]}), first.stamp))
+    assert not kept.decision.refit and kept.stamp == first.stamp
 
 
 # --- the stored segmentation ------------------------------------------------------------
@@ -224,3 +253,52 @@ def test_a_stored_fit_applies_only_to_the_model_selection_it_came_from(fitted) -
     assert not stored_fit_applies(refitted, state, "kmeans")
     assert not stored_fit_applies(selection, state.drop(columns="scaler_std"), "kmeans")
     assert not stored_fit_applies(selection, None, "kmeans")
+
+
+# --- the one fit table ------------------------------------------------------------------
+
+
+def test_the_fit_table_holds_the_fits_labels_state_and_linkage(personas) -> None:
+    run = run_segmentation(
+        personas, config=SegmentationConfig(algorithm="hierarchical", k=4, k_values=range(4, 5))
+    )
+    fit = segmentation_fit_table(personas, run, "hierarchical", STAMP)
+    assert fit["fit_output"].value_counts().to_dict() == {
+        "assignment": len(personas),
+        "centroid": len(run.centroids),
+        "dendrogram": len(run.dendrogram),
+    }
+    state = fit_output(fit, CENTROID)
+    expected_state = fitted_state_table(run, STAMP)
+    pd.testing.assert_frame_equal(
+        state.drop(columns="fitted_as_of_date"),
+        expected_state.drop(columns="fitted_as_of_date"),
+        check_dtype=False,
+    )
+    assert stamp_of(state) == stamp_of(fit_output(fit, DENDROGRAM)) == STAMP
+    # The run that made the fit takes its labels (Ward's, not the nearest centroid's).
+    labels, refitted = assignments_from_fit(personas, fit, algorithm="hierarchical")
+    assert refitted
+    by_customer = labels.set_index("customer_id")["segment_id"]
+    fitted_labels = run.customer_segments.set_index("customer_id")["segment_id"]
+    assert (by_customer.loc[fitted_labels.index] == fitted_labels).all()
+
+
+def test_between_refits_the_kept_fit_places_customers_with_its_centroids(personas, fitted) -> None:
+    run, state = fitted
+    fit = segmentation_fit_table(personas, run, "kmeans", STAMP)
+    kept = kept_fit(fit)
+    assert set(kept["fit_output"]) == {"centroid"}  # k-means: no linkage, labels dropped
+    placed, refitted = assignments_from_fit(personas, kept, algorithm="kmeans")
+    assert not refitted
+    pd.testing.assert_frame_equal(
+        placed, assign_with_stored_fit(personas, state, algorithm="kmeans"), check_dtype=False
+    )
+
+
+def test_too_few_customers_store_no_centroid_and_one_segment(personas) -> None:
+    two = personas.iloc[:2]
+    fit = segmentation_fit_table(two, None, "kmeans", STAMP)
+    assert fit_output(fit, CENTROID).empty and fit_output(fit, DENDROGRAM).empty
+    labels, refitted = assignments_from_fit(two, fit, algorithm="kmeans")
+    assert refitted and labels["segment_name"].tolist() == ["All Customers", "All Customers"]

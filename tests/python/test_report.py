@@ -21,7 +21,9 @@ from behaviorseg.report.actions import (
     DEFAULT_SEGMENT_ACTIONS,
     GENERIC_ACTION,
     LAPSED_ACTION,
+    SegmentAction,
     actions_from_frame,
+    load_segment_actions,
     merged_actions,
     suggested_action,
 )
@@ -157,6 +159,31 @@ def test_seed_rows_replace_the_default_actions() -> None:
     assert actions["Power Users"].campaign == "Ambassador programme"
     assert actions["Power Users"].sentence() == "Ambassador programme (app push). Goal: Referrals."
     assert actions["Churn Risk"] == DEFAULT_SEGMENT_ACTIONS["Churn Risk"]
+
+
+def test_actions_are_read_from_a_campaigns_csv(tmp_path) -> None:
+    campaigns = tmp_path / "campaigns.csv"
+    campaigns.write_text(
+        "segment_name,campaign,channel,offer,goal\n"
+        "Night Owls,Late-night deals,app push,,Sell after 22:00\n"
+    )
+    actions = load_segment_actions(campaigns)
+    assert actions == {
+        "Night Owls": SegmentAction("Late-night deals", "app push", "", "Sell after 22:00")
+    }
+    campaigns.write_text("segment_name,campaign\nNight Owls,Late-night deals\n")
+    with pytest.raises(
+        ValueError, match=r"campaigns.csv: segment campaigns lack columns \['channel'"
+    ):
+        load_segment_actions(campaigns)
+    with pytest.raises(FileNotFoundError, match="segment campaigns seed not found"):
+        load_segment_actions(tmp_path / "absent.csv")
+
+
+def test_a_persona_missing_from_the_campaigns_falls_back_to_the_generic_action() -> None:
+    with_app = [("sessions_per_week", 1.8), ("pages_per_session", 1.0), ("app_share", 1.2)]
+    actions = {"Churn Risk": SegmentAction("Re-engagement", "email", "", "")}
+    assert suggested_action("x", with_app, actions) == GENERIC_ACTION
 
 
 def test_backtest_says_where_the_model_loses() -> None:

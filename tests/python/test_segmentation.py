@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from segmentation_data import orders_only, persona_customer_features
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from behaviorseg.segmentation import (
     DEFAULT_NAMING_RULES,
     SegmentationConfig,
-    composite_index,
     fit_dbscan,
     fit_hierarchical,
     fit_kmeans,
@@ -23,10 +23,7 @@ from behaviorseg.segmentation import (
     name_segments,
     prepare_features,
     run_segmentation,
-    segment_feature_profiles,
     segment_feature_tests,
-    segment_profiles,
-    segment_rfm_mix,
     segment_transitions,
     select_model,
     transition_matrix,
@@ -40,7 +37,6 @@ from behaviorseg.segmentation.naming import (
 )
 from behaviorseg.segmentation.profiles import kruskal_test
 from behaviorseg.segmentation.stability import centroids_long
-from behaviorseg.segmentation.testdata import orders_only, persona_customer_features
 
 REPO = Path(__file__).resolve().parents[2]
 CLICKSTREAM_GROUPS = {"engagement", "app_usage", "conversion_funnel", "support"}
@@ -155,25 +151,6 @@ def test_decimal_columns_are_read_as_numbers() -> None:
     frame["monetary"] = [Decimal("300.00"), Decimal("0"), Decimal("50.5"), None]
     prepared = prepare_features(frame)
     assert "monetary" in prepared.feature_names
-
-
-def test_pca_composite_index_records_explained_variance() -> None:
-    rng = np.random.default_rng(0)
-    latent = rng.normal(size=500)
-    frame = pd.DataFrame(
-        {
-            "customer_id": np.arange(500),
-            "sessions_per_week": np.exp(latent + 0.05 * rng.normal(size=500)),
-            "pages_per_session": np.exp(latent + 0.05 * rng.normal(size=500)),
-            "frequency": np.exp(latent + 0.05 * rng.normal(size=500)),
-        }
-    )
-    index = composite_index(prepare_features(frame), n_components=3)
-    assert index.explained_variance_ratio[0] > 0.95
-    assert index.explained_variance_ratio == sorted(index.explained_variance_ratio, reverse=True)
-    assert np.corrcoef(index.scores, latent)[0, 1] > 0.95  # signed with the features
-    assert index.index_0_100.min() > 0 and index.index_0_100.max() == 100
-    assert set(index.loadings.columns) == {"component", "feature", "loading"}
 
 
 # --- model selection -------------------------------------------------------------------
@@ -521,89 +498,18 @@ def test_transitions_and_matrix() -> None:
 # --- profiles --------------------------------------------------------------------------
 
 
-def profile_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
-    features = pd.DataFrame(
-        {
-            "customer_id": ["a", "b", "c", "d", "e"],
-            "rfm_segment": ["Champions", "Champions", "Lost", "Lost", "No Purchases Yet"],
-            "recency_days": [5, 20, 200, 80, None],
-            "days_since_last_session": [2, None, 100, 40, 10],
-            "frequency": [4, 2, 0, 1, 0],
-            "monetary": [400.0, 100.0, 0.0, 30.0, 0.0],
-        }
-    )
-    assignments = pd.DataFrame(
-        {
-            "customer_id": ["a", "b", "c", "d", "e"],
-            "segment_id": [1, 1, 2, 2, 2],
-            "segment_name": ["Loyal", "Loyal", "Quiet", "Quiet", "Quiet"],
-        }
-    )
-    return features, assignments
-
-
-def test_segment_profiles_match_hand_computed_metrics() -> None:
-    features, assignments = profile_frames()
-    profiles = segment_profiles(features, assignments).set_index("segment_id")
-    assert profiles["share"].sum() == pytest.approx(1.0)
-    assert profiles["customers"].tolist() == [2, 3]
-    assert profiles.loc[1, "average_order_value"] == pytest.approx(500 / 6)
-    assert profiles.loc[2, "average_order_value"] == pytest.approx(30.0)
-    assert profiles.loc[1, "conversion_rate"] == 1.0
-    assert profiles.loc[2, "conversion_rate"] == pytest.approx(1 / 3)
-    # Last activity: a 2, b 20 | c 100, d 40, e 10.
-    assert profiles.loc[1, ["retention_30d", "retention_60d", "retention_90d"]].tolist() == [
-        1.0,
-        1.0,
-        1.0,
-    ]
-    assert profiles.loc[2, "retention_30d"] == pytest.approx(1 / 3)
-    assert profiles.loc[2, "retention_60d"] == pytest.approx(2 / 3)
-    assert profiles.loc[2, "churn_rate"] == pytest.approx(1 / 3)
-    assert profiles.loc[1, "mean_monetary"] == pytest.approx(250.0)
-
-
-def test_churn_counts_customers_without_any_activity() -> None:
-    features, assignments = profile_frames()
-    features.loc[features["customer_id"] == "e", "days_since_last_session"] = None
-    profiles = segment_profiles(features, assignments).set_index("segment_id")
-    assert profiles.loc[2, "churn_rate"] == pytest.approx(2 / 3)
-
-
-def test_feature_profiles_are_in_original_units() -> None:
-    features, assignments = profile_frames()
-    long = segment_feature_profiles(features, assignments, features=["recency_days", "monetary"])
-    row = long.set_index(["segment_id", "feature"])
-    assert row.loc[(2, "recency_days"), "mean"] == pytest.approx(140.0)  # null skipped
-    assert row.loc[(2, "recency_days"), "customers_with_value"] == 2
-    assert row.loc[(1, "monetary"), "median"] == pytest.approx(250.0)
-    assert row["z_mean"].isna().all()  # no prepared matrix given
-
-
-def test_feature_profiles_z_mean_is_the_segment_mean_of_the_standardised_feature(
-    personas: pd.DataFrame, persona_run
-) -> None:
-    long = segment_feature_profiles(
-        personas, persona_run.customer_segments, persona_run.prepared
-    ).set_index(["segment_id", "feature"])
-    centroid = persona_run.centroids.set_index(["segment_id", "feature"])["value"]
-    used = persona_run.prepared.feature_names
-    for segment_id in persona_run.segments["segment_id"]:
-        for feature in used:
-            assert long.loc[(segment_id, feature), "z_mean"] == pytest.approx(
-                centroid.loc[(segment_id, feature)]
-            )
-    assert (
-        long.loc[(1, "engagement_score"), "z_mean"] != long.loc[(1, "engagement_score"), "z_mean"]
+def long_values(
+    customer_features: pd.DataFrame, assignments: pd.DataFrame, features: list[str]
+) -> pd.DataFrame:
+    """As int_customer_feature_values holds them: one row per segmented customer and feature."""
+    joined = customer_features.merge(assignments[["customer_id", "segment_id"]], on="customer_id")
+    return joined.melt(
+        id_vars=["customer_id", "segment_id"], value_vars=features, var_name="feature"
     )
 
 
-def test_rfm_mix_shares_sum_to_one_per_segment() -> None:
-    features, assignments = profile_frames()
-    mix = segment_rfm_mix(features, assignments)
-    assert mix.groupby("segment_id")["share"].sum().tolist() == pytest.approx([1.0, 1.0])
-    quiet = mix[mix["segment_id"] == 2].set_index("rfm_segment")["customers"].to_dict()
-    assert quiet == {"Lost": 2, "No Purchases Yet": 1}
+# The profiles' group-bys are SQL (int_segment_profiles, int_segment_feature_profiles): their
+# known answers are dbt unit tests in models/intermediate/segmentation/.
 
 
 def test_kruskal_separates_different_groups_from_identical_ones() -> None:
@@ -619,8 +525,12 @@ def test_kruskal_separates_different_groups_from_identical_ones() -> None:
     assert np.isnan(constant[1])
 
 
-def test_feature_tests_cover_every_profile_feature(personas: pd.DataFrame, persona_run) -> None:
-    tests = segment_feature_tests(personas, persona_run.customer_segments).set_index("feature")
+def test_feature_tests_cover_every_feature_given(personas: pd.DataFrame, persona_run) -> None:
+    values = long_values(
+        personas, persona_run.customer_segments, ["sessions_per_week", "recency_days"]
+    )
+    tests = segment_feature_tests(values).set_index("feature")
+    assert tests.index.tolist() == ["recency_days", "sessions_per_week"]
     assert tests.loc["sessions_per_week", "p_value"] < 1e-50
     assert tests.loc["recency_days", "p_value"] < 1e-50
     assert {"kruskal_h", "p_value", "segments_tested"} <= set(tests.columns)
@@ -664,7 +574,9 @@ def test_orders_only_history_gets_one_named_segment_per_customer(
     needs_clickstream = {"Power Users", "Window Shoppers", "Support Seekers"}
     assert needs_clickstream.isdisjoint(run.segments["segment_name"])
     assert "Loyal Big Spenders" in set(run.segments["segment_name"])
-    tests = segment_feature_tests(buyers, segments).set_index("feature")
+    features = ["recency_days", "frequency", "monetary", "sessions_per_week"]
+    tests = segment_feature_tests(long_values(buyers, segments, features)).set_index("feature")
+    assert np.isnan(tests.loc["sessions_per_week", "p_value"])  # no clickstream: all alike
     for feature in ("recency_days", "frequency", "monetary"):
         assert tests.loc[feature, "p_value"] < 1e-20
 

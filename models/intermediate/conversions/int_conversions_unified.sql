@@ -27,13 +27,7 @@ identity_map as (
 
 person_customers as (
 
-    -- A person's customer, as in fct_sessions.
-    select
-        person_id,
-        min(customer_id) as customer_id
-    from identity_map
-    where customer_id is not null
-    group by person_id
+    {{ person_customers('identity_map') }}
 
 ),
 

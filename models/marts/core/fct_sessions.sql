@@ -28,11 +28,7 @@ identity_map as (
 
 person_customers as (
 
-    select
-        person_id,
-        min(customer_id) as customer_id
-    from identity_map
-    group by person_id
+    {{ person_customers('identity_map') }}
 
 ),
 

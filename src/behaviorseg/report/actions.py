@@ -1,8 +1,9 @@
-"""Suggested actions per segment: a small name -> action table with a profile-based fallback.
+"""Suggested actions per segment: the campaigns seed by name, with a profile-based fallback.
 
-The table mirrors the seed ``segment_campaigns`` (segment_name, campaign, channel, offer, goal):
-when the warehouse has ``reference.segment_campaigns`` its rows replace these defaults, so
-marketing edits one CSV instead of this module. Segments with a descriptive name (no rule
+The campaigns are the dbt seed ``seeds/segment_campaigns.csv`` (segment_name, campaign,
+channel, offer, goal), read here, never restated: marketing edits that one CSV. When the
+warehouse has ``reference.segment_campaigns`` (the seed as the build loaded it) its rows replace
+the file's. Segments with a descriptive name (no rule
 matched, e.g. "High app share, frequent sessions") get an action from their most distinctive
 feature (a persona's action only where the profile meets that persona's naming rule), and a
 generic one when none of those fits.
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from behaviorseg.segmentation.naming import DEFAULT_NAMING_RULES, rule_eligibility
 
 ACTION_COLUMNS: tuple[str, ...] = ("segment_name", "campaign", "channel", "offer", "goal")
+CAMPAIGNS_SEED = Path(__file__).resolve().parents[3] / "seeds" / "segment_campaigns.csv"
 
 
 @dataclass(frozen=True)
@@ -36,63 +39,6 @@ class SegmentAction:
         goal = f" Goal: {self.goal.rstrip('.')}." if self.goal else ""
         return f"{self.campaign}{channel}{offer}.{goal}"
 
-
-DEFAULT_SEGMENT_ACTIONS: dict[str, SegmentAction] = {
-    "Power Users": SegmentAction(
-        "Loyalty rewards and early access",
-        "app push",
-        "Members-only early access to new features and products",
-        "Retain and turn into advocates",
-    ),
-    "Loyal Big Spenders": SegmentAction(
-        "VIP concierge programme",
-        "email",
-        "Free express shipping and a personal shopper",
-        "Protect the highest revenue",
-    ),
-    "Occasional Buyers": SegmentAction(
-        "Education and cross-sell",
-        "email",
-        "Guides and bundles built on their last purchase",
-        "Shorten the gap between orders",
-    ),
-    "Bargain Hunters": SegmentAction(
-        "Value messaging without blanket discounts",
-        "email",
-        "Price-drop alerts on their watched categories",
-        "Keep margin while keeping them buying",
-    ),
-    "Window Shoppers": SegmentAction(
-        "First purchase nudge",
-        "onsite",
-        "Reminder of viewed products with social proof",
-        "Convert browsing into a first order",
-    ),
-    "New Customers": SegmentAction(
-        "Onboarding series",
-        "email",
-        "Welcome series with a second-order incentive",
-        "Reach a second order within 60 days",
-    ),
-    "Churn Risk": SegmentAction(
-        "Re-engagement",
-        "email",
-        "Win-back offer and a what's-new digest",
-        "Reactivate before they lapse for good",
-    ),
-    "Support Seekers": SegmentAction(
-        "Service recovery",
-        "phone",
-        "Proactive support follow-up and a goodwill credit",
-        "Fix the experience before it costs the customer",
-    ),
-    "Unusual Customers": SegmentAction(
-        "Review before contacting",
-        "none",
-        "No campaign until reviewed (possible bots or fraud)",
-        "Protect the business",
-    ),
-}
 
 # A descriptive segment whose absence is its trait: a reminder that claims no churn.
 LAPSED_ACTION = SegmentAction(
@@ -148,10 +94,25 @@ def actions_from_frame(frame: pd.DataFrame) -> dict[str, SegmentAction]:
     }
 
 
+def load_segment_actions(path: str | Path = CAMPAIGNS_SEED) -> dict[str, SegmentAction]:
+    """Actions keyed by segment name from a campaigns CSV (by default the dbt seed)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"segment campaigns seed not found: {path}")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [column for column in ACTION_COLUMNS if column not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: segment campaigns lack columns {missing}")
+    return actions_from_frame(frame)
+
+
+DEFAULT_SEGMENT_ACTIONS = load_segment_actions()
+
+
 def merged_actions(
     overrides: Mapping[str, SegmentAction] | None = None,
 ) -> dict[str, SegmentAction]:
-    """The default actions with ``overrides`` (e.g. the seed's rows) replacing same-named ones."""
+    """The seed's actions with ``overrides`` (the warehouse's rows) replacing same-named ones."""
     return {**DEFAULT_SEGMENT_ACTIONS, **(overrides or {})}
 
 
@@ -180,6 +141,6 @@ def suggested_action(
                 continue
             if isinstance(target, SegmentAction):
                 return target
-            if bool(eligible.get(target, False)):
-                return actions.get(target, DEFAULT_SEGMENT_ACTIONS[target])
+            if bool(eligible.get(target, False)) and target in actions:
+                return actions[target]
     return GENERIC_ACTION

@@ -1,15 +1,14 @@
 """Behavioral segmentation: pure functions the dbt Python models call.
 
-- ``features``: declared features, imputation, log1p, standardisation, PCA composite index.
+- ``features``: declared features, imputation, log1p, standardisation.
 - ``selection``: silhouette / WCSS / Davies-Bouldin / Calinski-Harabasz per (algorithm, k).
 - ``algorithms``: K-Means (MiniBatch above 50,000 rows), DBSCAN, Ward hierarchical.
 - ``naming``: editable naming rules matched on centroid z-profiles (Hungarian assignment).
 - ``stability``: previous-run centroid matching for stable segment ids and names.
-- ``profiles``: segment sizes, business metrics, feature profiles, RFM mix, Kruskal-Wallis.
+- ``profiles``: Kruskal-Wallis tests per feature (the profiles themselves are SQL models).
 - ``transitions``: customers moving between segments from one run to the next.
 - ``pipeline``: ``run_segmentation``, all of the above in one call.
-- ``testdata``: a persona-based customer_features-like frame for tests and benchmarks (the
-  demo raw data comes from ``behaviorseg.synthetic``).
+- ``fit_table``: the one fit per refit as one table (centroids, dendrogram, labels).
 """
 
 from behaviorseg.segmentation.algorithms import (
@@ -22,11 +21,9 @@ from behaviorseg.segmentation.algorithms import (
 )
 from behaviorseg.segmentation.features import (
     DEFAULT_FEATURES,
-    CompositeIndex,
     FeatureSpec,
     Imputation,
     PreparedFeatures,
-    composite_index,
     prepare_features,
 )
 from behaviorseg.segmentation.naming import (
@@ -39,12 +36,7 @@ from behaviorseg.segmentation.pipeline import (
     SegmentationRun,
     run_segmentation,
 )
-from behaviorseg.segmentation.profiles import (
-    segment_feature_profiles,
-    segment_feature_tests,
-    segment_profiles,
-    segment_rfm_mix,
-)
+from behaviorseg.segmentation.profiles import segment_feature_tests
 from behaviorseg.segmentation.selection import ModelSelection, select_model
 from behaviorseg.segmentation.stability import centroids_long, match_segments
 from behaviorseg.segmentation.transitions import segment_transitions, transition_matrix
@@ -53,7 +45,6 @@ __all__ = [
     "DEFAULT_FEATURES",
     "DEFAULT_NAMING_RULES",
     "ClusteringResult",
-    "CompositeIndex",
     "FeatureSpec",
     "Imputation",
     "ModelSelection",
@@ -61,7 +52,6 @@ __all__ = [
     "SegmentationConfig",
     "SegmentationRun",
     "centroids_long",
-    "composite_index",
     "fit_clustering",
     "fit_dbscan",
     "fit_hierarchical",
@@ -72,10 +62,7 @@ __all__ = [
     "name_segments",
     "prepare_features",
     "run_segmentation",
-    "segment_feature_profiles",
     "segment_feature_tests",
-    "segment_profiles",
-    "segment_rfm_mix",
     "segment_transitions",
     "select_model",
     "transition_matrix",

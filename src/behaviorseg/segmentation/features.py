@@ -28,7 +28,6 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 
 DEFAULT_RFM_WINDOW_DAYS = 365
 
@@ -253,43 +252,4 @@ def prepare_features(
         scaler_means=dict(zip(names, means.tolist(), strict=True)),
         scaler_stds=dict(zip(names, stds.tolist(), strict=True)),
         specs=tuple(specs),
-    )
-
-
-@dataclass(frozen=True)
-class CompositeIndex:
-    """A PCA composite of the standardised features.
-
-    ``scores`` is the first principal component, signed so that its loadings sum to a positive
-    number; ``index_0_100`` is its percentile rank scaled to 0-100. ``explained_variance_ratio``
-    has one entry per computed component; ``loadings`` is long (component, feature, loading).
-    """
-
-    scores: np.ndarray
-    index_0_100: np.ndarray
-    explained_variance_ratio: list[float]
-    loadings: pd.DataFrame
-
-
-def composite_index(prepared: PreparedFeatures, n_components: int = 3) -> CompositeIndex:
-    """First principal component of the prepared matrix as a composite behavior index."""
-    n_components = min(n_components, prepared.matrix.shape[1], prepared.matrix.shape[0])
-    pca = PCA(n_components=n_components, svd_solver="full").fit(prepared.matrix)
-    components = pca.components_.copy()
-    signs = np.where(components.sum(axis=1) < 0, -1.0, 1.0)
-    components *= signs[:, None]
-    scores = prepared.matrix @ components[0]
-    ranks = pd.Series(scores).rank(method="average", pct=True).to_numpy()
-    loadings = pd.DataFrame(
-        [
-            {"component": component + 1, "feature": feature, "loading": float(loading)}
-            for component, row in enumerate(components)
-            for feature, loading in zip(prepared.feature_names, row, strict=True)
-        ]
-    )
-    return CompositeIndex(
-        scores=scores,
-        index_0_100=100.0 * ranks,
-        explained_variance_ratio=[float(v) for v in pca.explained_variance_ratio_],
-        loadings=loadings,
     )

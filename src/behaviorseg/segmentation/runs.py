@@ -1,4 +1,4 @@
-"""The segmentation steps the dbt Python models run, one function per model.
+"""The segmentation steps the dbt Python models run (model selection, the fit, assignments).
 
 Each function takes plain frames (customer_features, the naming rules seed, the previous run's
 centroids) and returns the frame its model materialises, with fixed columns even when there is
@@ -24,23 +24,14 @@ from behaviorseg.refits import (
     settings_text,
     stamp_of,
 )
-from behaviorseg.segmentation.features import NoUsableFeatureError, prepare_features
+from behaviorseg.segmentation.features import prepare_features
 from behaviorseg.segmentation.pipeline import (
     SegmentationConfig,
     SegmentationRun,
     fitted_rows,
     run_segmentation,
 )
-from behaviorseg.segmentation.profiles import (
-    FEATURE_PROFILE_COLUMNS,
-    FEATURE_TEST_COLUMNS,
-    SEGMENT_PROFILE_COLUMNS,
-    segment_feature_profiles,
-    segment_feature_tests,
-    segment_profiles,
-)
 from behaviorseg.segmentation.selection import SELECTION_COLUMNS, select_model
-from behaviorseg.segmentation.stability import CENTROID_COLUMNS
 
 # The settings that shape the segmentation's fit: a change refits (see behaviorseg.refits).
 SEGMENTATION_FIT_SETTINGS = (
@@ -288,47 +279,11 @@ def _as_of(customer_features: pd.DataFrame) -> Any:
     return pd.NaT
 
 
-def centroid_table(run: SegmentationRun | None) -> pd.DataFrame:
-    """Centroids (segment_id, segment_name, feature, value = centroid z-score); the next run
-    matches its segments to these, so ids and names stay stable."""
-    if run is None:
-        return empty_frame(CENTROID_COLUMNS)
-    return run.centroids[CENTROID_COLUMNS]
-
-
 def dendrogram_table(run: SegmentationRun | None) -> pd.DataFrame:
     """Ward linkage rows for a dendrogram (empty unless the algorithm is hierarchical)."""
     if run is None or run.dendrogram is None:
         return empty_frame(DENDROGRAM_COLUMNS)
     return run.dendrogram[DENDROGRAM_COLUMNS]
-
-
-def profile_table(customer_features: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
-    """segment_profiles: size, share and business metrics per segment."""
-    if assignments.empty:
-        return empty_frame(SEGMENT_PROFILE_COLUMNS)
-    return segment_profiles(customer_features, assignments)
-
-
-def feature_profile_table(
-    customer_features: pd.DataFrame, assignments: pd.DataFrame, config: SegmentationConfig
-) -> pd.DataFrame:
-    """Long feature profiles per segment with each feature's Kruskal-Wallis test joined on.
-
-    The z-score profile is null when no feature varies (one customer, or all alike).
-    """
-    columns = FEATURE_PROFILE_COLUMNS + [c for c in FEATURE_TEST_COLUMNS if c != "feature"]
-    if assignments.empty:
-        return empty_frame(columns)
-    try:
-        prepared = prepare_features(
-            customer_features, specs=config.feature_specs, rfm_window_days=config.rfm_window_days
-        )
-    except NoUsableFeatureError:
-        prepared = None
-    profiles = segment_feature_profiles(customer_features, assignments, prepared)
-    tests = segment_feature_tests(customer_features, assignments)
-    return profiles.merge(tests, on="feature", how="left")[columns]
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:

@@ -35,8 +35,8 @@ STATE_COLUMNS = [*CENTROID_COLUMNS, *PREPARATION_COLUMNS, *IDENTITY_COLUMNS, *ST
 
 
 def fitted_state_table(run: SegmentationRun | None, stamp: FitStamp | None) -> pd.DataFrame:
-    """int_segment_centroids: one row per segment and feature with the centroid z-score, the
-    feature's preparation and the segment's identity, stamped with the fit."""
+    """The fit's centroid rows (int_segment_centroids): per segment and feature the centroid
+    z-score, the feature's preparation and the segment's identity, stamped with the fit."""
     if run is None:
         empty = pd.DataFrame({column: pd.Series(dtype="object") for column in STATE_COLUMNS})
         return stamped(empty, stamp)[STATE_COLUMNS]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import sys
 import time
@@ -27,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from behaviorseg.bench import (
+    dbt_environment,
     machine_facts,
     node_locations,
     node_timings,
@@ -116,15 +116,7 @@ def run_value_benchmark(
     orders = write_raw_orders(transactions, raw_dir)
     simulate_s = time.time() - started
     as_of = BENCH_START + dt.timedelta(days=BENCH_DAYS - 1)
-    env = {
-        **os.environ,
-        "RAW_DATA_DIR": str(raw_dir),
-        "DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        "DBT_PROFILES_DIR": str(project_dir),
-        "DBT_TARGET_PATH": str(work / "target"),
-        "DBT_LOG_PATH": str(work / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = dbt_environment(work, raw_dir, project_dir)
     dbt = [str(Path(sys.executable).parent / "dbt"), "--no-use-colors"]
     selection = [f"+{mart}" for mart in VALUE_MARTS]
     build = run_measured(

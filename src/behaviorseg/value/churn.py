@@ -39,6 +39,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from threadpoolctl import threadpool_limits
 
+from behaviorseg.dbt_bridge import typed_table
 from behaviorseg.value.btyd import BG_NBD, fit_purchase_model, grouped_counts, p_alive
 from behaviorseg.value.lifetime_value import value_deciles
 from behaviorseg.value.transactions import purchase_summary
@@ -353,10 +354,9 @@ def _churn_risk_table(features: pd.DataFrame, max_training_customers: int) -> pd
 
 
 def typed_risk(table: pd.DataFrame) -> pd.DataFrame:
-    table = table.copy()
-    for column in ("scored_as_of_date", "training_snapshot_date"):
-        table[column] = pd.to_datetime(table[column]).dt.date
-    return table.astype(
+    """The risk table with stable column types (also when empty)."""
+    return typed_table(
+        table,
         {
             "customer_id": "object",
             "churn_probability": "float64",
@@ -364,7 +364,8 @@ def typed_risk(table: pd.DataFrame) -> pd.DataFrame:
             "top_reasons": "object",
             "days_since_last_activity": "float64",
             "model": "object",
-        }
+        },
+        date_columns=("scored_as_of_date", "training_snapshot_date"),
     )
 
 
@@ -505,9 +506,9 @@ def _churn_validation_table(
 
 
 def typed_validation(table: pd.DataFrame) -> pd.DataFrame:
-    table = table.copy()
-    table["training_snapshot_date"] = pd.to_datetime(table["training_snapshot_date"]).dt.date
-    return table.astype(
+    """The validation table with stable column types (also when empty)."""
+    return typed_table(
+        table,
         {
             "row_type": "object",
             "population": "object",
@@ -526,5 +527,6 @@ def typed_validation(table: pd.DataFrame) -> pd.DataFrame:
             "training_customers": "int64",
             "horizon_days": "int64",
             "model": "object",
-        }
+        },
+        date_columns=("training_snapshot_date",),
     )

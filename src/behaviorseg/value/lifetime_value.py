@@ -27,6 +27,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from behaviorseg.dbt_bridge import typed_table
 from behaviorseg.refits import FitStamp, as_date
 from behaviorseg.value.btyd import (
     BG_NBD,
@@ -162,9 +163,8 @@ def model_parameters_table(
 
 def typed_parameters(table: pd.DataFrame) -> pd.DataFrame:
     """The parameter table with stable column types (also when empty)."""
-    table = table.copy()
-    table["fitted_as_of_date"] = pd.to_datetime(table["fitted_as_of_date"]).dt.date
-    return table.astype(
+    return typed_table(
+        table,
         {
             "model": "object",
             "parameter": "object",
@@ -175,7 +175,8 @@ def typed_parameters(table: pd.DataFrame) -> pd.DataFrame:
             "fit": "object",
             "is_converged": "bool",
             "fit_settings": "object",
-        }
+        },
+        date_columns=("fitted_as_of_date",),
     )
 
 
@@ -322,10 +323,8 @@ def order_values(summary: pd.DataFrame, gamma_gamma: ModelFit | None) -> tuple[n
 
 def typed_clv(table: pd.DataFrame) -> pd.DataFrame:
     """The CLV table with stable column types (also when empty)."""
-    table = table.copy()
-    for column in ("first_purchase_date", "last_purchase_date", "as_of_date", "fitted_as_of_date"):
-        table[column] = pd.to_datetime(table[column]).dt.date
-    return table.astype(
+    return typed_table(
+        table,
         {
             "customer_id": "object",
             "frequency": "int64",
@@ -339,5 +338,11 @@ def typed_clv(table: pd.DataFrame) -> pd.DataFrame:
             "expected_order_value_method": "object",
             "observed_order_value": "float64",
             "purchase_model": "object",
-        }
+        },
+        date_columns=(
+            "first_purchase_date",
+            "last_purchase_date",
+            "as_of_date",
+            "fitted_as_of_date",
+        ),
     )

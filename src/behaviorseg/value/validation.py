@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from behaviorseg.dbt_bridge import typed_table
 from behaviorseg.value.btyd import ModelFit, expected_purchases, grouped_counts
 from behaviorseg.value.settings import ValueSettings
 from behaviorseg.value.transactions import frequency_bucket, holdout_transactions, purchase_summary
@@ -127,10 +128,8 @@ def bucket_order(bucket: str) -> int:
 
 def typed_validation(table: pd.DataFrame) -> pd.DataFrame:
     """The validation table with stable column types (also when empty)."""
-    table = table.copy()
-    for column in ("calibration_end_date", "holdout_end_date"):
-        table[column] = pd.to_datetime(table[column]).dt.date
-    return table.astype(
+    return typed_table(
+        table,
         {
             "frequency_bucket": "object",
             "customers": "int64",
@@ -142,5 +141,6 @@ def typed_validation(table: pd.DataFrame) -> pd.DataFrame:
             "actual_total": "float64",
             "purchase_model": "object",
             "period_days": "float64",
-        }
+        },
+        date_columns=("calibration_end_date", "holdout_end_date"),
     )

@@ -1,4 +1,4 @@
-"""A customer_features-like frame with planted personas and outliers (tests, benchmarks).
+"""A customer_features-like frame with planted personas and outliers (test fixtures).
 
 Not the demo data (``behaviorseg.synthetic`` writes raw files): this skips the SQL layer and
 draws the features directly, so segmentation can be tested on a known truth in milliseconds.
