@@ -79,9 +79,7 @@ class FrictionRule:
         if not 0 < self.fdr_alpha < 1:
             raise ValueError("journey_fdr_alpha must be between 0 and 1")
         if self.critical_abs_change < self.min_abs_change:
-            raise ValueError(
-                "journey_critical_abs_change must be at least journey_min_abs_change"
-            )
+            raise ValueError("journey_critical_abs_change must be at least journey_min_abs_change")
 
 
 def weekly_counts_with_baseline(weekly: pd.DataFrame, baseline_weeks: int) -> pd.DataFrame:
@@ -160,9 +158,7 @@ def friction_alerts(weekly: pd.DataFrame, rule: FrictionRule = FrictionRule()) -
     alerts = tests.loc[flagged].copy()
     change = change.loc[flagged]
     alerts["direction"] = np.where(change > 0, "rise", "fall")
-    alerts["severity"] = np.where(
-        change.abs() >= rule.critical_abs_change, "critical", "warning"
-    )
+    alerts["severity"] = np.where(change.abs() >= rule.critical_abs_change, "critical", "warning")
     alerts["transitions"] = alerts["transitions"].astype("int64")
     alerts["sentence"] = [describe(row) for _, row in alerts.iterrows()] if len(alerts) else []
     alerts["week_start"] = pd.to_datetime(alerts["week_start"]).dt.date

@@ -12,16 +12,15 @@ from typing import Any
 
 import pandas as pd
 
-from behaviorseg.drift import (
-    ALERT_COLUMNS,
+from behaviorseg.drift.alerts import ALERT_COLUMNS
+from behaviorseg.drift.control_charts import (
     CHART_COLUMNS,
     DEFAULT_BASELINE_DAYS,
     DEFAULT_MONITOR_DAYS,
     chart_alerts,
     control_chart,
-    psi_alerts,
-    psi_by_segment,
 )
+from behaviorseg.drift.psi import psi_alerts, psi_by_segment
 from behaviorseg.forecasting import (
     BACKTEST_COLUMNS,
     FIT_LOG_COLUMNS,

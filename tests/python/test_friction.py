@@ -116,7 +116,9 @@ def planted_loop() -> pd.DataFrame:
     for index in range(10):
         weekly += rows(index, "desktop", {("checkout", "purchase"): 60, ("checkout", "exit"): 40})
         if index < 8:
-            weekly += rows(index, "mobile", {("checkout", "purchase"): 60, ("checkout", "exit"): 40})
+            weekly += rows(
+                index, "mobile", {("checkout", "purchase"): 60, ("checkout", "exit"): 40}
+            )
         else:
             weekly += rows(
                 index,
@@ -132,9 +134,7 @@ def planted_loop() -> pd.DataFrame:
 
 def test_a_planted_loop_gives_the_expected_alert_rows(planted_loop: pd.DataFrame) -> None:
     alerts = friction_alerts(planted_loop, FrictionRule(baseline_weeks=8))
-    got = alerts[
-        ["week_start", "device_type", "to_state", "direction", "severity", "transitions"]
-    ]
+    got = alerts[["week_start", "device_type", "to_state", "direction", "severity", "transitions"]]
     # Week 8 against weeks 0-7 (add_to_cart 0%, purchase 60%, exit 40%); week 9 against weeks
     # 1-8 (add_to_cart 50/800, purchase 450/800, exit 300/800).
     expected = pd.DataFrame(

@@ -1,4 +1,4 @@
-"""Segment drift: individuals control charts with Western Electric rules, and PSI.
+"""Segment drift, control charts: individuals charts with Western Electric rules.
 
 Control chart, per daily series (date, value; missing days completed with 0 as in
 ``behaviorseg.timeseries``):
@@ -40,14 +40,6 @@ Control chart, per daily series (date, value; missing days completed with 0 as i
   pattern, 365 days, defaults) 2.2% of monitored days raised an alert, about one per series
   per 8-week window; a 50% drop was caught within 1 day at mean 40, within 9 days at mean 10.
   ``rules`` restricts the rules reported when fewer alerts are wanted.
-
-Population stability index between a previous and a current period, per segment and feature:
-bins are the deciles (``bins=10``) of the previous period (ties merged, outer bins open),
-empty bins get ``epsilon`` (1e-4) share, PSI = sum((cur - prev) * ln(cur / prev)). Severity:
-PSI < 0.1 ``none``, 0.1 <= PSI <= 0.25 ``warning``, PSI > 0.25 ``critical``; fewer than
-``min_rows`` (30) customers in either period: ``insufficient_data`` (PSI still reported).
-PSI alerts use the alert columns with rule ``psi``, value = PSI and limit = the threshold
-crossed (0.1 or 0.25).
 """
 
 from __future__ import annotations
@@ -58,6 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from behaviorseg.drift.alerts import ALERT_COLUMNS
 from behaviorseg.timeseries import (
     DEFAULT_SERIES_KEYS,
     MAX_ABS_Z,
@@ -76,7 +69,6 @@ RULE_BEYOND_3_SIGMA = "we1_beyond_3_sigma"
 RULE_2_OF_3_BEYOND_2_SIGMA = "we2_2_of_3_beyond_2_sigma"
 RULE_4_OF_5_BEYOND_1_SIGMA = "we3_4_of_5_beyond_1_sigma"
 RULE_RUN_ON_ONE_SIDE = "we4_8_on_one_side"
-RULE_PSI = "psi"
 SPC_RULES: tuple[str, ...] = (
     RULE_BEYOND_3_SIGMA,
     RULE_2_OF_3_BEYOND_2_SIGMA,
@@ -96,21 +88,7 @@ RULE_SEVERITY = {
     RULE_RUN_ON_ONE_SIDE: "warning",
 }
 
-PSI_BINS = 10
-PSI_EPSILON = 1e-4
-PSI_WARNING = 0.1
-PSI_CRITICAL = 0.25
-PSI_MIN_ROWS = 30
 
-ALERT_COLUMNS: tuple[str, ...] = (
-    "segment_id",
-    "metric",
-    "alert_date",
-    "rule",
-    "value",
-    "limit",
-    "severity",
-)
 CHART_COLUMNS: tuple[str, ...] = (
     "date",
     "value",
@@ -123,14 +101,6 @@ CHART_COLUMNS: tuple[str, ...] = (
     "is_baseline",
     "is_monitored",
     *SPC_RULES,
-)
-PSI_COLUMNS: tuple[str, ...] = (
-    "segment_id",
-    "feature",
-    "psi",
-    "severity",
-    "n_previous",
-    "n_current",
 )
 
 
@@ -376,153 +346,3 @@ def spc_alerts(
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True).loc[:, columns]
-
-
-# --- Population stability index ------------------------------------------------------------
-
-
-def quantile_bin_edges(previous: np.ndarray, bins: int = PSI_BINS) -> np.ndarray:
-    """Interior bin edges at the previous period's quantiles (ties merged)."""
-    quantiles = np.quantile(previous, np.linspace(0, 1, bins + 1)[1:-1])
-    return np.unique(quantiles)
-
-
-def population_stability_index(
-    previous: Sequence[float] | np.ndarray,
-    current: Sequence[float] | np.ndarray,
-    *,
-    bins: int = PSI_BINS,
-    epsilon: float = PSI_EPSILON,
-) -> float:
-    """PSI of ``current`` against ``previous`` on the previous period's quantile bins.
-
-    Non-finite values are ignored; NaN when either period has no values.
-    """
-    previous = _finite(previous)
-    current = _finite(current)
-    if previous.size == 0 or current.size == 0:
-        return float("nan")
-    edges = quantile_bin_edges(previous, bins)
-    expected = _bin_shares(previous, edges, epsilon)
-    actual = _bin_shares(current, edges, epsilon)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
-
-
-def _finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    return array[np.isfinite(array)]
-
-
-def _bin_shares(values: np.ndarray, edges: np.ndarray, epsilon: float) -> np.ndarray:
-    """Share of values per bin (bins open at both ends), empty bins floored at epsilon."""
-    counts = np.bincount(np.searchsorted(edges, values, side="right"), minlength=edges.size + 1)
-    return np.maximum(counts / values.size, epsilon)
-
-
-def psi_severity(
-    psi: float,
-    *,
-    warning: float = PSI_WARNING,
-    critical: float = PSI_CRITICAL,
-) -> str:
-    """'none' below ``warning``, 'warning' up to ``critical``, 'critical' above it."""
-    if not np.isfinite(psi):
-        return "insufficient_data"
-    if psi > critical:
-        return "critical"
-    if psi >= warning:
-        return "warning"
-    return "none"
-
-
-def default_psi_features(
-    previous: pd.DataFrame, current: pd.DataFrame, segment_col: str
-) -> list[str]:
-    """Numeric (and boolean) columns in both frames, minus the segment and ``*_id`` columns."""
-    numeric = [
-        column
-        for column in previous.columns
-        if column in current.columns
-        and column != segment_col
-        and not column.endswith("_id")
-        and (
-            pd.api.types.is_numeric_dtype(previous[column])
-            or pd.api.types.is_bool_dtype(previous[column])
-        )
-    ]
-    return sorted(numeric)
-
-
-def psi_by_segment(
-    previous: pd.DataFrame,
-    current: pd.DataFrame,
-    *,
-    features: Sequence[str] | None = None,
-    segment_col: str = "segment_id",
-    bins: int = PSI_BINS,
-    epsilon: float = PSI_EPSILON,
-    min_rows: int = PSI_MIN_ROWS,
-    warning: float = PSI_WARNING,
-    critical: float = PSI_CRITICAL,
-) -> pd.DataFrame:
-    """PSI per segment and feature between two customer-level frames (``PSI_COLUMNS``).
-
-    Each frame holds one row per customer with its segment in the period; a segment is
-    compared with the rows labelled with it in each period.
-    """
-    features = (
-        list(features)
-        if features is not None
-        else default_psi_features(previous, current, segment_col)
-    )
-    segments = _sorted_ids(set(previous[segment_col]) | set(current[segment_col]))
-    rows = []
-    for segment_id in segments:
-        before = previous.loc[previous[segment_col] == segment_id]
-        after = current.loc[current[segment_col] == segment_id]
-        for feature in features:
-            psi = population_stability_index(
-                before[feature].astype(float),
-                after[feature].astype(float),
-                bins=bins,
-                epsilon=epsilon,
-            )
-            enough = min(len(before), len(after)) >= min_rows
-            severity = (
-                psi_severity(psi, warning=warning, critical=critical)
-                if enough
-                else "insufficient_data"
-            )
-            rows.append((segment_id, feature, psi, severity, len(before), len(after)))
-    return pd.DataFrame(rows, columns=list(PSI_COLUMNS))
-
-
-def _sorted_ids(ids: set) -> list:
-    """Segment ids in natural order (numbers numerically), mixed types by their text."""
-    try:
-        return sorted(ids)
-    except TypeError:
-        return sorted(ids, key=str)
-
-
-def psi_alerts(
-    psi_frame: pd.DataFrame,
-    alert_date: pd.Timestamp | str,
-    *,
-    warning: float = PSI_WARNING,
-    critical: float = PSI_CRITICAL,
-) -> pd.DataFrame:
-    """PSI rows with severity warning/critical as alerts (``ALERT_COLUMNS``, rule 'psi')."""
-    flagged = psi_frame.loc[psi_frame["severity"].isin(["warning", "critical"])]
-    return pd.DataFrame(
-        {
-            "segment_id": flagged["segment_id"].to_numpy(),
-            "metric": flagged["feature"].to_numpy(),
-            "alert_date": pd.Timestamp(alert_date),
-            "rule": RULE_PSI,
-            "value": flagged["psi"].to_numpy(dtype=float),
-            "limit": np.where(flagged["severity"] == "critical", critical, warning),
-            "severity": flagged["severity"].to_numpy(),
-        },
-        columns=list(ALERT_COLUMNS),
-    )
