@@ -76,24 +76,19 @@ person_segments as (
 
 ),
 
+events_rebuilt as {{ not_materialized() }} (
+
+    select *
+    from sessionised_events
+    {% if is_incremental() %}
+    where event_at >= (select week_start from rebuild_from)
+    {% endif %}
+
+),
+
 session_devices as (
 
-    select
-        session_id,
-        min(device_type) as device_type
-    from (
-        select
-            session_id,
-            coalesce(lower(device), 'unknown') as device_type,
-            row_number() over (partition by session_id order by event_at, event_key)
-                as event_number
-        from sessionised_events
-        {% if is_incremental() %}
-        where event_at >= (select week_start from rebuild_from)
-        {% endif %}
-    ) as numbered_events
-    where event_number = 1
-    group by session_id
+    {{ session_device_types('events_rebuilt') }}
 
 ),
 

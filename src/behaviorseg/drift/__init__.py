@@ -7,6 +7,7 @@ working.
 from behaviorseg.drift.alerts import ALERT_COLUMNS
 from behaviorseg.drift.control_charts import (
     CHART_COLUMNS,
+    CHART_RULES,
     D2_MOVING_RANGE,
     DEFAULT_BASELINE_DAYS,
     DEFAULT_MONITOR_DAYS,
@@ -18,6 +19,7 @@ from behaviorseg.drift.control_charts import (
     RULE_RUN_ON_ONE_SIDE,
     RULE_SEVERITY,
     RULE_SIGMAS,
+    RULE_SUSTAINED_SHIFT,
     SPC_RULES,
     ControlLimits,
     baseline_and_monitoring,
@@ -25,8 +27,12 @@ from behaviorseg.drift.control_charts import (
     charted_values,
     control_chart,
     individuals_limits,
+    pooled_blocks,
+    rolling_control_chart,
+    rolling_limits,
     spc_alerts,
     standardise,
+    sustained_shift_flags,
     western_electric_flags,
 )
 from behaviorseg.drift.psi import (
@@ -48,6 +54,7 @@ from behaviorseg.drift.psi import (
 __all__ = [
     "ALERT_COLUMNS",
     "CHART_COLUMNS",
+    "CHART_RULES",
     "D2_MOVING_RANGE",
     "DEFAULT_BASELINE_DAYS",
     "DEFAULT_MONITOR_DAYS",
@@ -66,6 +73,7 @@ __all__ = [
     "RULE_RUN_ON_ONE_SIDE",
     "RULE_SEVERITY",
     "RULE_SIGMAS",
+    "RULE_SUSTAINED_SHIFT",
     "SPC_RULES",
     "ControlLimits",
     "baseline_and_monitoring",
@@ -74,12 +82,16 @@ __all__ = [
     "control_chart",
     "default_psi_features",
     "individuals_limits",
+    "pooled_blocks",
     "population_stability_index",
     "psi_alerts",
     "psi_by_segment",
     "psi_severity",
     "quantile_bin_edges",
+    "rolling_control_chart",
+    "rolling_limits",
     "spc_alerts",
     "standardise",
+    "sustained_shift_flags",
     "western_electric_flags",
 ]

@@ -54,38 +54,49 @@ from behaviorseg.drift.alerts import ALERT_COLUMNS
 from behaviorseg.timeseries import (
     DEFAULT_SERIES_KEYS,
     MAX_ABS_Z,
+    SCALE_FLOOR_FRACTION,
     complete_daily_series,
     decompose_series,
     scale_floor,
 )
 
 D2_MOVING_RANGE = 1.128
+MEDIAN_MOVING_RANGE = 0.954
 DEFAULT_BASELINE_DAYS = 91
 DEFAULT_MONITOR_DAYS = 56
 MIN_BASELINE_DAYS = 14
+# A rolling chart's first limits: four weeks, so the first judged days do not rest on two.
+MIN_ROLLING_BASELINE_DAYS = 28
 DEFAULT_RUN_LENGTH = 8
 
 RULE_BEYOND_3_SIGMA = "we1_beyond_3_sigma"
 RULE_2_OF_3_BEYOND_2_SIGMA = "we2_2_of_3_beyond_2_sigma"
 RULE_4_OF_5_BEYOND_1_SIGMA = "we3_4_of_5_beyond_1_sigma"
 RULE_RUN_ON_ONE_SIDE = "we4_8_on_one_side"
+RULE_SUSTAINED_SHIFT = "sustained_shift"
+DEFAULT_SHIFT_SIGMAS = 1.5
+DEFAULT_SHIFT_DAYS = 7
 SPC_RULES: tuple[str, ...] = (
     RULE_BEYOND_3_SIGMA,
     RULE_2_OF_3_BEYOND_2_SIGMA,
     RULE_4_OF_5_BEYOND_1_SIGMA,
     RULE_RUN_ON_ONE_SIDE,
 )
+# The rules a chart carries: Western Electric's, and a sustained shift.
+CHART_RULES: tuple[str, ...] = (*SPC_RULES, RULE_SUSTAINED_SHIFT)
 RULE_SIGMAS = {
     RULE_BEYOND_3_SIGMA: 3.0,
     RULE_2_OF_3_BEYOND_2_SIGMA: 2.0,
     RULE_4_OF_5_BEYOND_1_SIGMA: 1.0,
     RULE_RUN_ON_ONE_SIDE: 0.0,
+    RULE_SUSTAINED_SHIFT: 0.0,
 }
 RULE_SEVERITY = {
     RULE_BEYOND_3_SIGMA: "critical",
     RULE_2_OF_3_BEYOND_2_SIGMA: "warning",
     RULE_4_OF_5_BEYOND_1_SIGMA: "warning",
     RULE_RUN_ON_ONE_SIDE: "warning",
+    RULE_SUSTAINED_SHIFT: "critical",
 }
 
 
@@ -100,7 +111,7 @@ CHART_COLUMNS: tuple[str, ...] = (
     "z",
     "is_baseline",
     "is_monitored",
-    *SPC_RULES,
+    *CHART_RULES,
 )
 
 
@@ -264,6 +275,7 @@ def control_chart(
     )
     for rule, sides in western_electric_flags(z, run_length=run_length).items():
         chart[rule] = sides
+    chart[RULE_SUSTAINED_SHIFT] = sustained_shift_flags(z)
     return chart.loc[:, list(CHART_COLUMNS)]
 
 
@@ -271,12 +283,12 @@ def chart_alerts(
     chart: pd.DataFrame,
     *,
     collapse_runs: bool = True,
-    rules: Sequence[str] = SPC_RULES,
+    rules: Sequence[str] = CHART_RULES,
 ) -> pd.DataFrame:
     """Alert rows (alert_date, rule, value, limit, severity) from a chart's monitored points."""
-    unknown = sorted(set(rules) - set(SPC_RULES))
+    unknown = sorted(set(rules) - set(CHART_RULES))
     if unknown:
-        raise ValueError(f"unknown rules {unknown}; known: {list(SPC_RULES)}")
+        raise ValueError(f"unknown rules {unknown}; known: {list(CHART_RULES)}")
     rows = []
     for rule in rules:
         if chart.empty:
@@ -315,7 +327,7 @@ def spc_alerts(
     deseasonalise: bool = True,
     run_length: int = DEFAULT_RUN_LENGTH,
     collapse_runs: bool = True,
-    rules: Sequence[str] = SPC_RULES,
+    rules: Sequence[str] = CHART_RULES,
     fill_value: float | None = 0.0,
 ) -> pd.DataFrame:
     """Control-chart alerts for every series of a long frame (segment_id, metric, date, value).
@@ -346,3 +358,146 @@ def spc_alerts(
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True).loc[:, columns]
+
+
+# --- Rolling charts over the whole history -----------------------------------------------------
+
+
+def sustained_shift_flags(
+    z: np.ndarray, *, sigmas: float = DEFAULT_SHIFT_SIGMAS, days: int = DEFAULT_SHIFT_DAYS
+) -> np.ndarray:
+    """The side (+1 / -1, 0 not firing) of a sustained shift at each point of a z sequence:
+    the point and the ``days - 1`` before it all beyond ``sigmas`` on the same side.
+
+    With the defaults (1.5 sigma held for 7 points) an in-control normal series fires with
+    probability 0.0668^7 (about 6e-9) per point, even with the correlation a rolling baseline
+    adds; a shift of 2.5 sigma holds all 7 points with probability 0.84^7 = 0.30 per window and
+    is caught within about two weeks, one of 3 sigma or more within days (rule 1 sees it first).
+    """
+    z = np.nan_to_num(np.asarray(z, dtype=float), nan=0.0)
+    sides = np.zeros(z.size, dtype=int)
+    for side in (1, -1):
+        held = _window_count(side * z > sigmas, days) >= days
+        sides[held] = side
+    return sides
+
+
+def pooled_blocks(daily: pd.DataFrame, pool_days: int) -> pd.DataFrame:
+    """Daily (date, value[, numerator, denominator]) summed into blocks of ``pool_days`` days
+    ending on the last day; each block is dated by its last day. With numerator and
+    denominator the block's value is their ratio (a pooled rate), else the sum."""
+    if pool_days <= 1 or daily.empty:
+        return daily
+    block = (len(daily) - 1 - np.arange(len(daily))) // pool_days
+    sums = daily.drop(columns="date").groupby(block).sum(min_count=1)
+    sums["date"] = daily.groupby(block)["date"].max()
+    if "denominator" in sums:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sums["value"] = sums["numerator"] / sums["denominator"].where(sums["denominator"] > 0)
+    # Only whole blocks: a partial first block would read as a fall.
+    whole = daily.groupby(block)["date"].size() == pool_days
+    return sums.loc[whole].sort_values("date").reset_index(drop=True)
+
+
+def rolling_limits(
+    charted: np.ndarray, *, baseline_points: int, min_baseline_points: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(centre, sigma) per point from the ``baseline_points`` points before it (NaN until
+    ``min_baseline_points`` of them exist).
+
+    Robust, so an incident inside the window does not move the limits of the days after it:
+    centre = median, sigma = median moving range / 0.954 (the median of |x_t - x_t-1| of a
+    normal series is 0.954 sigma), floored as ``behaviorseg.timeseries.scale_floor`` (1% of
+    the window's mean |level|). A mean would let three weeks of an outage pull the centre of
+    the next three months down, and read the recovery as a rise.
+    """
+    values = pd.Series(np.asarray(charted, dtype=float))
+    prior = values.shift(1)
+    centre = prior.rolling(baseline_points, min_periods=min_baseline_points).median()
+    moving_range = values.diff().abs().shift(1)
+    ranges = moving_range.rolling(baseline_points - 1, min_periods=min_baseline_points - 1)
+    floor = (
+        SCALE_FLOOR_FRACTION
+        * prior.abs().rolling(baseline_points, min_periods=min_baseline_points).mean()
+    )
+    sigma = np.fmax(ranges.median().to_numpy() / MEDIAN_MOVING_RANGE, floor.to_numpy())
+    sigma = np.where(np.isfinite(centre.to_numpy()), sigma, np.nan)
+    return centre.to_numpy(), sigma
+
+
+def rolling_control_chart(
+    series: pd.DataFrame,
+    *,
+    baseline_days: int = DEFAULT_BASELINE_DAYS,
+    monitor_days: int | None = None,
+    min_baseline_days: int = MIN_ROLLING_BASELINE_DAYS,
+    pool_days: int = 1,
+    deseasonalise: bool = True,
+    run_length: int = DEFAULT_RUN_LENGTH,
+    seasonal: pd.Series | None = None,
+    fill_value: float | None = 0.0,
+    shift_sigmas: float = DEFAULT_SHIFT_SIGMAS,
+    shift_days: int = DEFAULT_SHIFT_DAYS,
+) -> pd.DataFrame:
+    """An individuals chart in which every point is judged against the baseline before it.
+
+    ``series`` has date and value (and optionally numerator and denominator of a rate). Each
+    point's centre and sigma come from the ``baseline_days`` days before it
+    (``rolling_limits``), so a backfilled year shows every past incident; the first
+    ``min_baseline_days`` days have no limits (``is_baseline``). Points of the last
+    ``monitor_days`` days (None: all) with limits are monitored. The Western Electric rules and
+    the sustained-shift rule (``sustained_shift_flags``, critical) run on z. With ``pool_days``
+    > 1 the chart's points are blocks of that many days (``pooled_blocks``: a sparse series is
+    judged on pooled days) and are not deseasonalised (a 7-day block holds every weekday).
+    """
+    rate_parts = [column for column in ("numerator", "denominator") if column in series]
+    daily = complete_daily_series(series, fill_value=fill_value)
+    for column in rate_parts:
+        part = complete_daily_series(series, value_col=column, fill_value=0.0)
+        daily[column] = part["value"].to_numpy()
+    points = pooled_blocks(daily, pool_days)
+    per_point = max(pool_days, 1)
+    if len(points) <= max(min_baseline_days // per_point, 2):
+        return pd.DataFrame(columns=list(CHART_COLUMNS))
+    if per_point == 1:
+        known = None
+        if seasonal is not None:
+            by_date = pd.Series(
+                seasonal.to_numpy(dtype=float), index=pd.to_datetime(seasonal.index)
+            )
+            known = by_date.reindex(pd.to_datetime(points["date"])).to_numpy(dtype=float)
+        charted = charted_values(points, deseasonalise=deseasonalise, seasonal=known)
+    else:
+        charted = points["value"].to_numpy(dtype=float)
+    centre, sigma = rolling_limits(
+        charted,
+        baseline_points=max(baseline_days // per_point, 3),
+        min_baseline_points=max(min_baseline_days // per_point, 3),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deviation = charted - centre
+        z = np.where(sigma > 0, deviation / sigma, np.sign(deviation) * MAX_ABS_Z)
+    z = np.clip(np.where(np.isfinite(centre), z, np.nan), -MAX_ABS_Z, MAX_ABS_Z)
+    has_limits = np.isfinite(z)
+    dates = pd.to_datetime(points["date"])
+    in_window = np.ones(len(points), dtype=bool)
+    if monitor_days is not None:
+        in_window = (dates >= dates.iloc[-1] - pd.Timedelta(days=monitor_days - 1)).to_numpy()
+    chart = pd.DataFrame(
+        {
+            "date": dates.to_numpy(),
+            "value": points["value"].to_numpy(dtype=float),
+            "charted": charted,
+            "centre": centre,
+            "sigma": sigma,
+            "lcl": centre - 3 * sigma,
+            "ucl": centre + 3 * sigma,
+            "z": z,
+            "is_baseline": ~has_limits,
+            "is_monitored": has_limits & in_window,
+        }
+    )
+    for rule, sides in western_electric_flags(z, run_length=run_length).items():
+        chart[rule] = sides
+    chart[RULE_SUSTAINED_SHIFT] = sustained_shift_flags(z, sigmas=shift_sigmas, days=shift_days)
+    return chart.loc[:, list(CHART_COLUMNS)]

@@ -11,3 +11,20 @@
     inner join {{ customer_segments }}
         on customer_segments.customer_id = person_customers.customer_id
 {%- endmacro %}
+
+
+{% macro session_device_types(events) -%}
+    select
+        session_id,
+        min(device_type) as device_type
+    from (
+        select
+            session_id,
+            coalesce(lower(device), 'unknown') as device_type,
+            row_number() over (partition by session_id order by event_at, event_key)
+                as event_number
+        from {{ events }}
+    ) as numbered_events
+    where event_number = 1
+    group by session_id
+{%- endmacro %}
