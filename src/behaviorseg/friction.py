@@ -10,6 +10,9 @@ traffic count as zero):
 - a transition-week is tested when the week has at least ``min_transitions`` transitions out
   of from_state (n) and the baseline at least as many (n_b), and the calendar holds
   ``baseline_weeks`` weeks before it;
+- a week in which a step alerted (any of its transitions, in that scope) does not enter the
+  step's later baselines (as out-of-control points are left out of a control chart's
+  limits), unless fewer than half the baseline weeks would remain;
 - the p-values of all tests of one week (every scope and transition) are adjusted by
   Benjamini-Hochberg (statsmodels ``multipletests``, ``fdr_bh``); ``p_value`` is the adjusted
   one;
@@ -82,60 +85,86 @@ class FrictionRule:
             raise ValueError("journey_critical_abs_change must be at least journey_min_abs_change")
 
 
-def weekly_counts_with_baseline(weekly: pd.DataFrame, baseline_weeks: int) -> pd.DataFrame:
-    """Per scope, transition and week of the calendar: x, n, and the pooled baseline x_b, n_b.
+def weekly_count_matrices(weekly: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(transitions, transitions out of from_state): weeks x (scope, from_state, to_state).
 
     ``weekly`` has week_start, device_type, segment_id, from_state, to_state, transitions.
-    Weeks run from the first to the last week_start of the frame; a week without a row counts
-    zero transitions. Weeks with fewer than ``baseline_weeks`` weeks before them are dropped.
+    Weeks run every 7 days from the first to the last week_start; a week without a row counts
+    zero transitions.
     """
     frame = weekly.assign(week_start=pd.to_datetime(weekly["week_start"]))
     weeks = pd.date_range(frame["week_start"].min(), frame["week_start"].max(), freq="7D")
-    keys = [*SCOPE_KEYS, "to_state"]
     counts = frame.pivot_table(
-        index="week_start", columns=keys, values="transitions", aggfunc="sum", fill_value=0
+        index="week_start",
+        columns=[*SCOPE_KEYS, "to_state"],
+        values="transitions",
+        aggfunc="sum",
+        fill_value=0,
     ).reindex(weeks, fill_value=0)
     counts.index.name = "week_start"
     outgoing = counts.T.groupby(level=list(SCOPE_KEYS)).transform("sum").T
-    baseline = counts.rolling(baseline_weeks, min_periods=baseline_weeks).sum().shift(1)
-    baseline_out = outgoing.rolling(baseline_weeks, min_periods=baseline_weeks).sum().shift(1)
-    parts = {
-        "transitions": counts,
-        "from_transitions": outgoing,
-        "baseline_transitions": baseline,
-        "baseline_from_transitions": baseline_out,
-    }
-    long = pd.concat(
-        {name: part.stack(keys, future_stack=True) for name, part in parts.items()}, axis=1
-    )
-    long = long.reset_index().dropna(subset=["baseline_from_transitions"])
-    return long.loc[long["from_transitions"] > 0].reset_index(drop=True)
+    return counts.astype(float), outgoing.astype(float)
+
+
+def score_test_p_values(x: np.ndarray, n: np.ndarray, xb: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """Two-sided two-proportion score test of x / n against xb / nb (1 where both shares are
+    0 or both 1: no evidence of a change)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = test_proportions_2indep(x, n, xb, nb, method="score", compare="diff")
+    return np.nan_to_num(np.asarray(result.pvalue, dtype=float), nan=1.0)
 
 
 def transition_tests(weekly: pd.DataFrame, rule: FrictionRule = FrictionRule()) -> pd.DataFrame:
-    """Every tested transition-week (``TEST_COLUMNS``) with raw and BH-adjusted p-values."""
+    """Every tested transition-week (``TEST_COLUMNS``) with raw and BH-adjusted p-values.
+
+    Weeks are judged in order. A week in which any transition out of a step alerted (in that
+    scope) is left out of the step's later baselines, so an incident does not make its own
+    recovery look like a change; when fewer than half of the ``baseline_weeks`` weeks remain,
+    all of them are used (the new level has become the normal one).
+    """
     if weekly.empty:
         return pd.DataFrame(columns=list(TEST_COLUMNS))
-    counts = weekly_counts_with_baseline(weekly, rule.baseline_weeks)
-    enough = (counts["from_transitions"] >= rule.min_transitions) & (
-        counts["baseline_from_transitions"] >= rule.min_transitions
-    )
-    tests = counts.loc[enough].reset_index(drop=True)
-    if tests.empty:
+    counts, outgoing = weekly_count_matrices(weekly)
+    columns = counts.columns
+    group_of = pd.MultiIndex.from_arrays([columns.get_level_values(key) for key in SCOPE_KEYS])
+    groups, group_index = np.unique(group_of.to_flat_index(), return_inverse=True)
+    x_all, n_all = counts.to_numpy(), outgoing.to_numpy()
+    excluded = np.zeros((len(counts), len(groups)), dtype=bool)
+    parts = []
+    for week in range(rule.baseline_weeks, len(counts)):
+        window = slice(week - rule.baseline_weeks, week)
+        keep = ~excluded[window][:, group_index]
+        too_few = keep.sum(axis=0) < (rule.baseline_weeks + 1) // 2
+        keep[:, too_few] = True
+        xb = (x_all[window] * keep).sum(axis=0)
+        nb = (n_all[window] * keep).sum(axis=0)
+        x, n = x_all[week], n_all[week]
+        tested = (n >= rule.min_transitions) & (nb >= rule.min_transitions)
+        if not tested.any():
+            continue
+        raw = score_test_p_values(x[tested], n[tested], xb[tested], nb[tested])
+        adjusted = multipletests(raw, method="fdr_bh")[1]
+        probability, baseline_probability = x[tested] / n[tested], xb[tested] / nb[tested]
+        change = np.abs(probability - baseline_probability)
+        flagged = (adjusted <= rule.fdr_alpha) & (change >= rule.min_abs_change)
+        excluded[week, np.unique(group_index[tested][flagged])] = True
+        keys = columns[tested].to_frame(index=False)
+        parts.append(
+            keys.assign(
+                week_start=counts.index[week],
+                transitions=x[tested],
+                from_transitions=n[tested],
+                baseline_transitions=xb[tested],
+                baseline_from_transitions=nb[tested],
+                probability=probability,
+                baseline_probability=baseline_probability,
+                raw_p_value=raw,
+                p_value=adjusted,
+            )
+        )
+    if not parts:
         return pd.DataFrame(columns=list(TEST_COLUMNS))
-    x, n = tests["transitions"].to_numpy(float), tests["from_transitions"].to_numpy(float)
-    xb = tests["baseline_transitions"].to_numpy(float)
-    nb = tests["baseline_from_transitions"].to_numpy(float)
-    tests["probability"] = x / n
-    tests["baseline_probability"] = xb / nb
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = test_proportions_2indep(x, n, xb, nb, method="score", compare="diff")
-    # Both shares 0 or both 1: no evidence of a change.
-    tests["raw_p_value"] = np.nan_to_num(np.asarray(result.pvalue, dtype=float), nan=1.0)
-    tests["p_value"] = tests.groupby("week_start")["raw_p_value"].transform(
-        lambda p: multipletests(p.to_numpy(), method="fdr_bh")[1]
-    )
-    return tests.loc[:, list(TEST_COLUMNS)]
+    return pd.concat(parts, ignore_index=True).loc[:, list(TEST_COLUMNS)]
 
 
 def describe(row: pd.Series) -> str:

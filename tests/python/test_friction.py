@@ -136,7 +136,7 @@ def test_a_planted_loop_gives_the_expected_alert_rows(planted_loop: pd.DataFrame
     alerts = friction_alerts(planted_loop, FrictionRule(baseline_weeks=8))
     got = alerts[["week_start", "device_type", "to_state", "direction", "severity", "transitions"]]
     # Week 8 against weeks 0-7 (add_to_cart 0%, purchase 60%, exit 40%); week 9 against weeks
-    # 1-8 (add_to_cart 50/800, purchase 450/800, exit 300/800).
+    # 1-7 (week 8 alerted, so it stays out of the baseline): the same shares.
     expected = pd.DataFrame(
         [
             (week(8), "mobile", "add_to_cart", "rise", "critical", 50),
@@ -154,8 +154,25 @@ def test_a_planted_loop_gives_the_expected_alert_rows(planted_loop: pd.DataFrame
     assert first["probability"] == 0.5
     assert first["sentence"] == "mobile: checkout -> add_to_cart rose from 0% to 50%"
     second_week = alerts[(alerts["week_start"] == week(9)) & (alerts["to_state"] == "purchase")]
-    assert second_week["baseline_probability"].iloc[0] == pytest.approx(450 / 800)
+    assert second_week["baseline_probability"].iloc[0] == pytest.approx(420 / 700)
     assert (alerts["p_value"] < 0.05).all()
+
+
+def test_a_lasting_change_becomes_the_baseline() -> None:
+    """Alerted weeks stay out of the baseline until fewer than half of it would remain."""
+    weekly = []
+    for index in range(20):
+        bought = 60 if index < 8 else 30
+        weekly += rows(
+            index, "all", {("checkout", "purchase"): bought, ("checkout", "exit"): 100 - bought}
+        )
+    alerts = friction_alerts(pd.DataFrame(weekly), FrictionRule(baseline_weeks=8))
+    falls = alerts[alerts["to_state"] == "purchase"]["week_start"].tolist()
+    # Weeks 8-11 are judged against the old level (weeks 0-7 minus none, then fewer and
+    # fewer old weeks); from week 12 fewer than 4 unalerted weeks remain and the new level is
+    # the baseline.
+    assert falls[0] == week(8)
+    assert all(day < week(14) for day in falls)
 
 
 def test_few_transitions_are_not_tested(planted_loop: pd.DataFrame) -> None:
