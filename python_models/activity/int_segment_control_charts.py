@@ -1,6 +1,7 @@
 """Rolling individuals control charts of every segment's daily activity and funnel metrics:
-each day against the baseline window before it (Western Electric rules and a sustained-shift rule), activity charted after removing the weekly component of
-int_activity_decomposition, sparse series judged on pooled days."""
+each day against the baseline window before it (Western Electric rules and a sustained-shift
+rule), activity charted after removing the weekly component of int_activity_decomposition,
+sparse series judged on pooled days."""
 
 import pandas as pd
 
@@ -26,4 +27,6 @@ def model(dbt, session):
         decomposition=frame(dbt.ref("int_activity_decomposition")),
         min_daily_events=float(options["drift_min_daily_events"]),
         pool_days=int(options["drift_pool_days"]),
+        shift_sigmas=float(options["drift_shift_sigmas"]),
+        shift_days=int(options["drift_shift_days"]),
     )

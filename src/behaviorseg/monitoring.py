@@ -17,6 +17,8 @@ from behaviorseg.drift.alerts import ALERT_COLUMNS
 from behaviorseg.drift.control_charts import (
     CHART_COLUMNS,
     DEFAULT_BASELINE_DAYS,
+    DEFAULT_SHIFT_DAYS,
+    DEFAULT_SHIFT_SIGMAS,
     chart_alerts,
     rolling_control_chart,
 )
@@ -219,6 +221,8 @@ def control_chart_table(
     decomposition: pd.DataFrame | None = None,
     min_daily_events: float = DEFAULT_MIN_DAILY_EVENTS,
     pool_days: int = DEFAULT_POOL_DAYS,
+    shift_sigmas: float = DEFAULT_SHIFT_SIGMAS,
+    shift_days: int = DEFAULT_SHIFT_DAYS,
 ) -> pd.DataFrame:
     """Rolling individuals control charts (behaviorseg.drift.rolling_control_chart) of every
     series: each day against the ``baseline_days`` before it, the last ``monitor_days``
@@ -252,6 +256,8 @@ def control_chart_table(
             pool_days=pool,
             seasonal=seasonal,
             fill_value=None if is_rate else 0.0,
+            shift_sigmas=shift_sigmas,
+            shift_days=shift_days,
         )
         chart.insert(0, "metric", metric)
         chart.insert(0, "device_type", device_type)
