@@ -198,6 +198,14 @@ def charted_values(
     return values - seasonal
 
 
+def seasonal_on(dates: pd.Series, seasonal: pd.Series | None) -> np.ndarray | None:
+    """A known seasonal component (indexed by date) on the given dates (NaN where absent)."""
+    if seasonal is None:
+        return None
+    by_date = pd.Series(seasonal.to_numpy(dtype=float), index=pd.to_datetime(seasonal.index))
+    return by_date.reindex(pd.to_datetime(dates)).to_numpy(dtype=float)
+
+
 def baseline_and_monitoring(
     dates: pd.Series,
     *,
@@ -256,10 +264,7 @@ def control_chart(
     )
     if is_baseline.sum() < max(min_baseline_days, 2):
         return pd.DataFrame(columns=list(CHART_COLUMNS))
-    known_seasonal = None
-    if seasonal is not None:
-        by_date = pd.Series(seasonal.to_numpy(dtype=float), index=pd.to_datetime(seasonal.index))
-        known_seasonal = by_date.reindex(pd.to_datetime(daily["date"])).to_numpy(dtype=float)
+    known_seasonal = seasonal_on(daily["date"], seasonal)
     charted = charted_values(daily, deseasonalise=deseasonalise, seasonal=known_seasonal)
     limits = individuals_limits(charted[is_baseline])
     z = standardise(charted, limits)
@@ -460,12 +465,7 @@ def rolling_control_chart(
     if len(points) <= max(min_baseline_days // per_point, 2):
         return pd.DataFrame(columns=list(CHART_COLUMNS))
     if per_point == 1:
-        known = None
-        if seasonal is not None:
-            by_date = pd.Series(
-                seasonal.to_numpy(dtype=float), index=pd.to_datetime(seasonal.index)
-            )
-            known = by_date.reindex(pd.to_datetime(points["date"])).to_numpy(dtype=float)
+        known = seasonal_on(points["date"], seasonal)
         charted = charted_values(points, deseasonalise=deseasonalise, seasonal=known)
     else:
         charted = points["value"].to_numpy(dtype=float)
