@@ -1,5 +1,11 @@
 """Segment drift, control charts: individuals charts with Western Electric rules.
 
+Two modes. ``control_chart`` (below) learns fixed limits on one baseline window and monitors
+the days after it. ``rolling_control_chart`` (what segment_control_charts runs) judges every
+day against the baseline window before it, with robust limits (median, median moving range),
+a critical sustained-shift rule (``sustained_shift_flags``) and pooled blocks of days for
+sparse series (``pooled_blocks``): docs/journeys-and-time-series.md.
+
 Control chart, per daily series (date, value; missing days completed with 0 as in
 ``behaviorseg.timeseries``):
 
