@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from behaviorseg.drift import (
-    ALERT_COLUMNS,
+from behaviorseg.drift.alerts import ALERT_COLUMNS
+from behaviorseg.drift.control_charts import (
     CHART_COLUMNS,
     DEFAULT_BASELINE_DAYS,
-    DEFAULT_MONITOR_DAYS,
+    DEFAULT_SHIFT_DAYS,
+    DEFAULT_SHIFT_SIGMAS,
     chart_alerts,
-    control_chart,
-    psi_alerts,
-    psi_by_segment,
+    rolling_control_chart,
 )
+from behaviorseg.drift.psi import psi_alerts, psi_by_segment
 from behaviorseg.forecasting import (
     BACKTEST_COLUMNS,
     FIT_LOG_COLUMNS,
@@ -42,6 +43,11 @@ from behaviorseg.refits import (
 from behaviorseg.timeseries import DECOMPOSITION_COLUMNS, decompose_many
 
 SERIES_KEYS: tuple[str, ...] = ("segment_id", "metric")
+# The control charts' series: per segment ('all' included) and, for 'all', per device type.
+CHART_KEYS: tuple[str, ...] = ("segment_id", "device_type", "metric")
+MONITOR_ALERT_COLUMNS: tuple[str, ...] = ("segment_id", "device_type", *ALERT_COLUMNS[1:])
+DEFAULT_MIN_DAILY_EVENTS = 20
+DEFAULT_POOL_DAYS = 7
 # The metrics of segment_daily_activity that are monitored, and which of them are counts
 # (clipped at zero when forecast; conversion_rate is a rate).
 ACTIVITY_METRICS: tuple[str, ...] = (
@@ -165,19 +171,70 @@ def backtest_table(
     return _named(scores, series)[columns]
 
 
+def funnel_series(funnel: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """int_funnel_daily_metrics as chart series (segment_id, segment_name, device_type, metric,
+    date, value, numerator, denominator); ``names`` maps segment_id to segment_name."""
+    columns = [*CHART_KEYS, "segment_name", "date", "value", "numerator", "denominator"]
+    if funnel.empty:
+        return _empty(columns)
+    long = funnel.rename(columns={"activity_date": "date"}).assign(
+        segment_id=funnel["segment_id"].astype(str),
+        date=pd.to_datetime(funnel["activity_date"]),
+    )
+    long = long.merge(names, on="segment_id", how="left")
+    for column in ("value", "numerator", "denominator"):
+        long[column] = pd.to_numeric(long[column], errors="coerce").astype("float64")
+    return long[columns]
+
+
+def activity_chart_series(series: pd.DataFrame) -> pd.DataFrame:
+    """activity_series as chart series: device_type 'all'; conversion_rate carries its
+    numerator and denominator (purchase sessions, sessions) so it can be pooled."""
+    sessions = series.loc[series["metric"] == "sessions", ["segment_id", "date", "value"]]
+    sessions = sessions.rename(columns={"value": "sessions"})
+    charted = series.assign(device_type="all").merge(
+        sessions, on=["segment_id", "date"], how="left"
+    )
+    is_rate = charted["metric"] == "conversion_rate"
+    charted["denominator"] = charted["sessions"].where(is_rate)
+    charted["numerator"] = (charted["value"] * charted["sessions"]).where(is_rate)
+    return charted.drop(columns="sessions")
+
+
+def pool_days_for(
+    series: pd.DataFrame, *, min_daily_events: float, pool_days: int
+) -> tuple[int, bool]:
+    """(days per chart point, is a rate) of one series: a rate whose mean daily denominator,
+    or a count whose mean daily value, is below ``min_daily_events`` is judged on pooled
+    blocks of ``pool_days`` days."""
+    is_rate = "denominator" in series and series["denominator"].notna().any()
+    level = series["denominator"] if is_rate else series["value"].abs()
+    sparse = float(np.nan_to_num(level.mean())) < min_daily_events
+    return (pool_days if sparse else 1), bool(is_rate)
+
+
 def control_chart_table(
     series: pd.DataFrame,
     *,
     baseline_days: int = DEFAULT_BASELINE_DAYS,
-    monitor_days: int = DEFAULT_MONITOR_DAYS,
+    monitor_days: int | None = None,
     decomposition: pd.DataFrame | None = None,
+    min_daily_events: float = DEFAULT_MIN_DAILY_EVENTS,
+    pool_days: int = DEFAULT_POOL_DAYS,
+    shift_sigmas: float = DEFAULT_SHIFT_SIGMAS,
+    shift_days: int = DEFAULT_SHIFT_DAYS,
 ) -> pd.DataFrame:
-    """Individuals control charts (centre, 3-sigma limits, z, rule flags) of every series.
+    """Rolling individuals control charts (behaviorseg.drift.rolling_control_chart) of every
+    series: each day against the ``baseline_days`` before it, the last ``monitor_days``
+    (None: all) monitored, sparse series on pooled days (``pool_days_for``).
 
-    ``decomposition`` (decomposition_table of the same series) supplies each series' weekly
-    component, so STL is not fitted a second time.
+    ``series`` has segment_id, segment_name, metric, date, value and optionally device_type
+    ('all' when absent), numerator and denominator. ``decomposition`` (decomposition_table of
+    the segments' activity series) supplies their weekly component, so STL is not fitted twice.
     """
-    columns = ["segment_id", "segment_name", "metric", *CHART_COLUMNS]
+    columns = ["segment_id", "segment_name", "device_type", "metric", *CHART_COLUMNS]
+    if "device_type" not in series:
+        series = series.assign(device_type="all")
     seasonals = {}
     if decomposition is not None and not decomposition.empty:
         decomposed = decomposition.assign(
@@ -188,44 +245,60 @@ def control_chart_table(
             if one["is_decomposed"].astype(bool).all():
                 seasonals[key] = one.set_index("date")["seasonal"].astype(float)
     parts = []
-    for (segment_id, metric), one in series.groupby(list(SERIES_KEYS), sort=True):
-        chart = control_chart(
-            one,
+    for (segment_id, device_type, metric), one in series.groupby(list(CHART_KEYS), sort=True):
+        pool, is_rate = pool_days_for(one, min_daily_events=min_daily_events, pool_days=pool_days)
+        wanted = ["date", "value", *(["numerator", "denominator"] if is_rate else [])]
+        seasonal = seasonals.get((segment_id, metric)) if device_type == "all" else None
+        chart = rolling_control_chart(
+            one[wanted],
             baseline_days=baseline_days,
             monitor_days=monitor_days,
-            seasonal=seasonals.get((segment_id, metric)),
+            pool_days=pool,
+            seasonal=seasonal,
+            fill_value=None if is_rate else 0.0,
+            shift_sigmas=shift_sigmas,
+            shift_days=shift_days,
         )
         chart.insert(0, "metric", metric)
+        chart.insert(0, "device_type", device_type)
         chart.insert(0, "segment_id", segment_id)
         parts.append(chart)
     if not parts:
         return _empty(columns)
-    return _named(pd.concat(parts, ignore_index=True), series)[columns]
+    names = _segment_names(series.dropna(subset=["segment_name"]))
+    charts = pd.concat(parts, ignore_index=True).merge(names, on="segment_id", how="left")
+    return charts[columns]
 
 
 def spc_alert_table(charts: pd.DataFrame) -> pd.DataFrame:
-    """Western Electric alerts (ALERT_COLUMNS) from the control charts, run of days collapsed."""
+    """Control-chart alerts (MONITOR_ALERT_COLUMNS) from the charts, run of days collapsed."""
     parts = []
-    for (segment_id, metric), chart in charts.groupby(list(SERIES_KEYS), sort=True):
-        alerts = chart_alerts(chart.drop(columns=["segment_id", "segment_name", "metric"]))
+    if "device_type" not in charts:
+        charts = charts.assign(device_type="all")
+    for (segment_id, device_type, metric), chart in charts.groupby(list(CHART_KEYS), sort=True):
+        alerts = chart_alerts(
+            chart.drop(columns=["segment_id", "segment_name", "device_type", "metric"])
+        )
         alerts["segment_id"] = segment_id
+        alerts["device_type"] = device_type
         alerts["metric"] = metric
         parts.append(alerts)
     if not parts:
-        return _empty(ALERT_COLUMNS)
-    return pd.concat(parts, ignore_index=True)[list(ALERT_COLUMNS)]
+        return _empty(MONITOR_ALERT_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[list(MONITOR_ALERT_COLUMNS)]
 
 
 def psi_alert_table(periods: pd.DataFrame, alert_date: pd.Timestamp | None) -> pd.DataFrame:
     """PSI of each segment's customer activity distributions, current period against the one
     before (int_customer_activity_periods), as alerts where it reaches warning or critical."""
     if periods.empty or alert_date is None:
-        return _empty(ALERT_COLUMNS)
+        return _empty(MONITOR_ALERT_COLUMNS)
     periods = periods.assign(segment_id=periods["segment_id"].astype(str))
     previous = periods[periods["period"] == "previous"]
     current = periods[periods["period"] == "current"]
     scores = psi_by_segment(previous, current, features=list(PERIOD_FEATURES))
-    return psi_alerts(scores, alert_date)[list(ALERT_COLUMNS)]
+    alerts = psi_alerts(scores, alert_date).assign(device_type="all")
+    return alerts[list(MONITOR_ALERT_COLUMNS)]
 
 
 def drift_alert_table(
@@ -236,4 +309,5 @@ def drift_alert_table(
         [spc_alert_table(charts), psi_alert_table(periods, alert_date)], ignore_index=True
     )
     alerts["segment_id"] = alerts["segment_id"].astype(str)
-    return alerts.sort_values(["segment_id", "metric", "alert_date", "rule"]).reset_index(drop=True)
+    order = ["segment_id", "device_type", "metric", "alert_date", "rule"]
+    return alerts.sort_values(order).reset_index(drop=True)

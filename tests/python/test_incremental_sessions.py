@@ -110,6 +110,13 @@ COMPARED_TABLES = {
     "intermediate.int_journey_steps": ["session_id", "step_number"],
     "main.journey_transitions": ["segment_id", "from_state", "to_state"],
     "main.journey_sankey_edges": ["segment_id", "source", "target"],
+    "main.journey_transitions_weekly": [
+        "week_start",
+        "device_type",
+        "segment_id",
+        "from_state",
+        "to_state",
+    ],
 }
 
 

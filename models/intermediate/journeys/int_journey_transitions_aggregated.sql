@@ -25,18 +25,7 @@ customer_segments as (
 
 person_segments as (
 
-    -- A person's customer is their smallest customer id, as in fct_sessions.
-    select
-        person_customers.person_id,
-        customer_segments.segment_id,
-        customer_segments.segment_name
-    from (
-        select person_id, min(customer_id) as customer_id
-        from identity_map
-        group by person_id
-    ) as person_customers
-    inner join customer_segments
-        on customer_segments.customer_id = person_customers.customer_id
+    {{ person_current_segments('identity_map', 'customer_segments') }}
 
 ),
 

@@ -681,3 +681,56 @@ def quarantine_figure(quarantine: pd.DataFrame) -> go.Figure:
     figure.update_layout(barmode="stack", legend={"font": {"size": 11}})
     figure.update_xaxes(title_text="quarantined rows")
     return styled(figure, 140 + 40 * sources + 20 * min(quarantine["reason"].nunique(), 12))
+
+
+def friction_figure(
+    weekly: pd.DataFrame, alerts: pd.DataFrame, transitions: Sequence[tuple[str, str]]
+) -> go.Figure:
+    """One panel per transition: its weekly probability per device type (segment 'all'), with
+    the baseline each alert was judged against marked on the alert weeks."""
+    figure = make_subplots(
+        rows=len(transitions),
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=[f"{a.replace('_', ' ')} → {b.replace('_', ' ')}" for a, b in transitions],
+    )
+    devices = sorted(set(weekly["device_type"]))
+    colors = {device: SEGMENT_PALETTE[i % len(SEGMENT_PALETTE)] for i, device in enumerate(devices)}
+    for row, (from_state, to_state) in enumerate(transitions, start=1):
+        one = weekly[(weekly["from_state"] == from_state) & (weekly["to_state"] == to_state)]
+        marked = alerts[(alerts["from_state"] == from_state) & (alerts["to_state"] == to_state)]
+        for device in devices:
+            series = one[one["device_type"] == device]
+            if series.empty:
+                continue
+            figure.add_trace(
+                go.Scatter(
+                    x=series["week_start"],
+                    y=series["probability"],
+                    mode="lines",
+                    name=device,
+                    legendgroup=device,
+                    showlegend=row == 1,
+                    line={"color": colors[device], "width": 2.5 if device == "all" else 1.5},
+                ),
+                row=row,
+                col=1,
+            )
+            baseline = marked[marked["device_type"] == device]
+            if len(baseline):
+                figure.add_trace(
+                    go.Scatter(
+                        x=baseline["week_start"],
+                        y=baseline["baseline_probability"],
+                        mode="markers",
+                        name=f"{device} baseline",
+                        legendgroup=device,
+                        showlegend=False,
+                        marker={"color": colors[device], "symbol": "line-ew-open", "size": 14},
+                        hovertext=baseline["sentence"],
+                    ),
+                    row=row,
+                    col=1,
+                )
+        figure.update_yaxes(tickformat=".0%", row=row, col=1)
+    return styled(figure, 220 * len(transitions) + 80)

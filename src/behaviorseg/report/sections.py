@@ -42,6 +42,10 @@ ALERT_COLUMNS: tuple[str, ...] = ("segment_id", "metric", "alert_date", "rule", 
 # segment_feature_profiles features the clustering did not use have no z; the heatmap shows
 # at most this many, the ones that differ most across segments first.
 HEATMAP_MAX_FEATURES = 24
+# The Friction section lists this many of the latest critical alerts and charts the weekly
+# probability of at most this many of their transitions.
+FRICTION_MAX_ALERTS = 10
+FRICTION_MAX_CHARTS = 4
 
 
 @dataclass
@@ -429,6 +433,45 @@ def control_chart_section(ctx: ReportContext, counter: FigureCounter) -> Section
     )
 
 
+def friction_section(ctx: ReportContext, counter: FigureCounter) -> Section:
+    """The latest critical friction alerts (all segments together) and, for their
+    transitions, the weekly probability per device against the baseline it was judged by."""
+    title = "Friction"
+    lead = (
+        "Journey steps whose weekly share departed from their own baseline (the weeks before) "
+        "beyond chance: a loop back shows as a rise of a backward step, a drop as a fall of the "
+        "step towards purchase. Latest critical alerts first; the charts show each step's "
+        "weekly share per device, with the baseline it was judged against on the alert weeks."
+    )
+    alerts = ctx.data.friction_alerts
+    critical = (
+        alerts[(alerts["severity"] == "critical") & (alerts["segment_id"] == "all")]
+        if len(alerts)
+        else alerts
+    )
+    if critical.empty:
+        return Section("friction", title, lead, note("No critical friction alerts."))
+    latest = critical.sort_values(["week_start", "p_value"], ascending=[False, True])
+    latest = latest.head(FRICTION_MAX_ALERTS)
+    table = pd.DataFrame(
+        {
+            "Week": latest["week_start"].astype(str).str[:10],
+            "Alert": latest["sentence"],
+            "Transitions": latest["transitions"].map(format_count),
+        }
+    )
+    transitions = list(dict.fromkeys(zip(latest["from_state"], latest["to_state"], strict=True)))[
+        :FRICTION_MAX_CHARTS
+    ]
+    body = table_html(table, numeric=["Transitions"])
+    weekly = ctx.data.journey_weekly
+    if len(weekly):
+        shown = alerts[alerts["segment_id"] == "all"]
+        figure = figures.friction_figure(weekly, shown, transitions)
+        body += counter.html(figure, "friction")
+    return Section("friction", title, lead, body)
+
+
 def rfm_section(ctx: ReportContext, counter: FigureCounter) -> Section:
     """RFM grid and the RFM mix of each behavioral segment."""
     title = "RFM"
@@ -622,6 +665,7 @@ SECTION_BUILDERS: Sequence[tuple[str, str, SectionBuilder]] = (
     ("map", "Map of customers", customer_map_section),
     ("journeys", "Customer journeys", journey_section),
     ("forecasts", "Forecasts", forecast_section),
+    ("friction", "Friction", friction_section),
     ("monitoring", "Monitoring: control charts and drift", control_chart_section),
     ("rfm", "RFM", rfm_section),
     ("value", "Customer value", customer_value_section),

@@ -16,6 +16,8 @@ import pandas as pd
 # builds the report in seconds; the map shows far fewer points anyway.
 MAP_FIT_MAX_ROWS = 100_000
 MAP_SAMPLE_SEED = 42
+# The report charts the last this many days of the (whole-history) control charts.
+REPORT_CHART_DAYS = 91
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class ReportData:
     churn_validation: pd.DataFrame = field(default_factory=pd.DataFrame)
     lifecycle_by_segment: pd.DataFrame = field(default_factory=pd.DataFrame)
     lifecycle_weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    friction_alerts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    journey_weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def existing_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
@@ -197,11 +201,25 @@ def load_report_data(warehouse: Path) -> ReportData:
             control_charts=read(
                 ["main.segment_control_charts"],
                 "select * from main.segment_control_charts where is_monitored "
+                "and device_type = 'all' and date > (select max(date) from "
+                f"main.segment_control_charts) - interval {REPORT_CHART_DAYS} day "
                 "order by segment_id, metric, date",
             ),
             drift_alerts=read(
                 ["main.segment_drift_alerts"],
-                "select * from main.segment_drift_alerts order by segment_id, metric, alert_date",
+                "select * from main.segment_drift_alerts where device_type = 'all' "
+                "order by segment_id, metric, alert_date",
+            ),
+            friction_alerts=read(
+                ["main.journey_friction_alerts"],
+                "select * from main.journey_friction_alerts "
+                "order by week_start desc, device_type, from_state, to_state",
+            ),
+            journey_weekly=read(
+                ["main.journey_transitions_weekly"],
+                "select week_start, device_type, from_state, to_state, probability "
+                "from main.journey_transitions_weekly where segment_id = 'all' "
+                "order by week_start",
             ),
             quarantine=read(
                 ["quality.quarantined_rows"],

@@ -2,7 +2,9 @@
 
 A session is laid out as: landing, browsing (with a login somewhere before the cart when the
 person logs in), optionally an app part after a web-to-app switch (app_open + browsing), then
-the cart tail: add_to_cart per line, remove_from_cart, begin_checkout, purchase.
+the cart tail: add_to_cart per line, remove_from_cart, begin_checkout, (a planted checkout loop:
+add_to_cart and begin_checkout again), purchase, then a contact_support event when the session
+has one (synthetic/incidents.py).
 """
 
 from __future__ import annotations
@@ -21,16 +23,16 @@ from behaviorseg.synthetic.tables import ColumnTable
 
 # Event kinds: one vocabulary for web and app (renamed per source when written).
 HOME, APP_OPEN, PUSH_OPEN, PAGE, PRODUCT, SEARCH, FEATURE = 0, 1, 2, 3, 4, 5, 6
-LOGIN, ADD, REMOVE, CHECKOUT, PURCHASE = 7, 8, 9, 10, 11
+LOGIN, ADD, REMOVE, CHECKOUT, PURCHASE, SUPPORT = 7, 8, 9, 10, 11, 12
 WEB_EVENT_TYPES: tuple[str | None, ...] = (
     "page_view", None, None, "page_view", "product_view", "search", None,
-    "login", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase",
+    "login", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase", "contact_support",
 )  # fmt: skip
 APP_EVENT_NAMES: tuple[str | None, ...] = (
     None, "app_open", "push_open", "screen_view", "product_view", "search", "feature_use",
-    None, "add_to_cart", None, "begin_checkout", "purchase",
+    None, "add_to_cart", None, "begin_checkout", "purchase", "contact_support",
 )  # fmt: skip
-PAGE_LIKE = np.zeros(12, dtype=bool)
+PAGE_LIKE = np.zeros(13, dtype=bool)
 PAGE_LIKE[[HOME, PAGE, PRODUCT, SEARCH, CHECKOUT]] = True
 
 EVENTS_PER_CHUNK = 250000
@@ -147,10 +149,20 @@ def event_kinds(rng: np.random.Generator, sessions: Sessions, layout: Layout) ->
     adds = sessions.adds[session]
     removes = sessions.removes[session]
     checkout = sessions.checkout[session]
+    cart_end = adds + removes + checkout
+    loop = 2 * sessions.loop[session]
+    purchase = sessions.purchase[session]
     tail_kind = np.select(
-        [tail < adds, tail < adds + removes, tail < adds + removes + checkout],
-        [ADD, REMOVE, CHECKOUT],
-        PURCHASE,
+        [
+            tail < adds,
+            tail < adds + removes,
+            tail < cart_end,
+            (tail < cart_end + loop) & ((tail - cart_end) % 2 == 0),
+            tail < cart_end + loop,
+            tail < cart_end + loop + purchase,
+        ],
+        [ADD, REMOVE, CHECKOUT, ADD, CHECKOUT, PURCHASE],
+        SUPPORT,
     )
     return np.where(tail >= 0, tail_kind, kind).astype(np.int8)
 
@@ -223,7 +235,7 @@ def event_subjects(
     category = np.where(bot, rng.integers(0, len(cat.CATEGORIES), size), category)
     product = random_product(rng, catalog, category)
     order = sessions.order[layout.session]
-    bought = (kind == ADD) & (order >= 0)
+    bought = (kind == ADD) & (order >= 0) & (layout.tail < sessions.adds[layout.session])
     if bought.any():
         line = orders.line_start[np.where(bought, order, 0)] + layout.tail
         product = np.where(bought, lines.product[np.where(bought, line, 0)], product)

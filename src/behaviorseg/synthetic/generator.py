@@ -13,7 +13,16 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from behaviorseg.synthetic import calendar, commerce, crm, events, experiments, mess, render
+from behaviorseg.synthetic import (
+    calendar,
+    commerce,
+    crm,
+    events,
+    experiments,
+    incidents,
+    mess,
+    render,
+)
 from behaviorseg.synthetic import catalog as cat
 from behaviorseg.synthetic import personas as ps
 from behaviorseg.synthetic import population as pop
@@ -67,6 +76,9 @@ def simulate(
     assignments = experiments.assign(stream(seed, "experiments"), visits, actors, period)
     probability = purchase_probability(actors, visits, period, assignments)
     sessions = ses.plan_sessions(stream(seed, "sessions"), visits, actors, ids, probability)
+    incident_stream = stream(seed, "incidents")
+    failed = incidents.plant_outage(incident_stream, sessions, period)
+    incidents.plant_loop_and_support(incident_stream, sessions, ids, period, failed)
     store = commerce.store_orders(stream(seed, "store"), actors, period, season)
     orders, lines = commerce.build_orders(
         stream(seed, "orders"), catalog, actors, sessions, store, calendar.discount_boost(period)

@@ -82,6 +82,8 @@ class Sessions(ColumnTable):
     purchase: np.ndarray  # a purchase event (and an order)
     referrer: np.ndarray  # external referrer code, -1 direct
     order: np.ndarray  # index of the order placed, -1 none
+    loop: np.ndarray  # sent back from checkout to the cart once (add_to_cart, checkout again)
+    support: np.ndarray  # a contact_support event ends the session
 
     def event_count(self) -> np.ndarray:
         """Events per session: landing, browsing, login, app part, cart tail."""
@@ -93,7 +95,9 @@ class Sessions(ColumnTable):
             + self.adds
             + self.removes
             + self.checkout
+            + 2 * self.loop
             + self.purchase
+            + self.support
         ).astype(np.int64)
 
 
@@ -444,4 +448,6 @@ def plan_sessions(
         purchase=purchase.astype(np.int32),
         referrer=external_referrers(rng, count),
         order=np.full(count, -1, dtype=np.int32),
+        loop=np.zeros(count, dtype=np.int32),
+        support=np.zeros(count, dtype=np.int32),
     )

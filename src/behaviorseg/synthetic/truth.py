@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from behaviorseg.synthetic import personas as ps
 from behaviorseg.synthetic.calendar import Period
 from behaviorseg.synthetic.experiments import EXPERIMENTS, uplift_table
+from behaviorseg.synthetic.incidents import incidents_truth
 from behaviorseg.synthetic.population import ANOMALY_KINDS
 from behaviorseg.synthetic.render import World
 from behaviorseg.synthetic.sessions import DRIFT_DAYS_BEFORE_END, DRIFT_PERSONA
@@ -113,9 +114,10 @@ def experiments_truth() -> pa.Table:
 def write_truth(
     out_dir: Path, world: World, web_events: np.ndarray, app_events: np.ndarray
 ) -> None:
-    """All four truth tables."""
+    """All five truth tables."""
     folder = out_dir / TRUTH_DIR
     write_table(customers_truth(world), folder / "customers.parquet")
     write_table(identities_truth(world, web_events, app_events), folder / "identities.parquet")
     write_table(drifts_truth(world.period), folder / "drifts.parquet")
     write_table(experiments_truth(), folder / "experiments.parquet")
+    write_table(incidents_truth(world.period), folder / "incidents.parquet")

@@ -1,4 +1,10 @@
-"""Segment drift: individuals control charts with Western Electric rules, and PSI.
+"""Segment drift, control charts: individuals charts with Western Electric rules.
+
+Two modes. ``control_chart`` (below) learns fixed limits on one baseline window and monitors
+the days after it. ``rolling_control_chart`` (what segment_control_charts runs) judges every
+day against the baseline window before it, with robust limits (median, median moving range),
+a critical sustained-shift rule (``sustained_shift_flags``) and pooled blocks of days for
+sparse series (``pooled_blocks``): docs/journeys-and-time-series.md.
 
 Control chart, per daily series (date, value; missing days completed with 0 as in
 ``behaviorseg.timeseries``):
@@ -40,14 +46,6 @@ Control chart, per daily series (date, value; missing days completed with 0 as i
   pattern, 365 days, defaults) 2.2% of monitored days raised an alert, about one per series
   per 8-week window; a 50% drop was caught within 1 day at mean 40, within 9 days at mean 10.
   ``rules`` restricts the rules reported when fewer alerts are wanted.
-
-Population stability index between a previous and a current period, per segment and feature:
-bins are the deciles (``bins=10``) of the previous period (ties merged, outer bins open),
-empty bins get ``epsilon`` (1e-4) share, PSI = sum((cur - prev) * ln(cur / prev)). Severity:
-PSI < 0.1 ``none``, 0.1 <= PSI <= 0.25 ``warning``, PSI > 0.25 ``critical``; fewer than
-``min_rows`` (30) customers in either period: ``insufficient_data`` (PSI still reported).
-PSI alerts use the alert columns with rule ``psi``, value = PSI and limit = the threshold
-crossed (0.1 or 0.25).
 """
 
 from __future__ import annotations
@@ -58,59 +56,56 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from behaviorseg.drift.alerts import ALERT_COLUMNS
 from behaviorseg.timeseries import (
     DEFAULT_SERIES_KEYS,
     MAX_ABS_Z,
+    SCALE_FLOOR_FRACTION,
     complete_daily_series,
     decompose_series,
     scale_floor,
 )
 
 D2_MOVING_RANGE = 1.128
+MEDIAN_MOVING_RANGE = 0.954
 DEFAULT_BASELINE_DAYS = 91
 DEFAULT_MONITOR_DAYS = 56
 MIN_BASELINE_DAYS = 14
+# A rolling chart's first limits: four weeks, so the first judged days do not rest on two.
+MIN_ROLLING_BASELINE_DAYS = 28
 DEFAULT_RUN_LENGTH = 8
 
 RULE_BEYOND_3_SIGMA = "we1_beyond_3_sigma"
 RULE_2_OF_3_BEYOND_2_SIGMA = "we2_2_of_3_beyond_2_sigma"
 RULE_4_OF_5_BEYOND_1_SIGMA = "we3_4_of_5_beyond_1_sigma"
 RULE_RUN_ON_ONE_SIDE = "we4_8_on_one_side"
-RULE_PSI = "psi"
+RULE_SUSTAINED_SHIFT = "sustained_shift"
+DEFAULT_SHIFT_SIGMAS = 1.5
+DEFAULT_SHIFT_DAYS = 7
 SPC_RULES: tuple[str, ...] = (
     RULE_BEYOND_3_SIGMA,
     RULE_2_OF_3_BEYOND_2_SIGMA,
     RULE_4_OF_5_BEYOND_1_SIGMA,
     RULE_RUN_ON_ONE_SIDE,
 )
+# The rules a chart carries: Western Electric's, and a sustained shift.
+CHART_RULES: tuple[str, ...] = (*SPC_RULES, RULE_SUSTAINED_SHIFT)
 RULE_SIGMAS = {
     RULE_BEYOND_3_SIGMA: 3.0,
     RULE_2_OF_3_BEYOND_2_SIGMA: 2.0,
     RULE_4_OF_5_BEYOND_1_SIGMA: 1.0,
     RULE_RUN_ON_ONE_SIDE: 0.0,
+    RULE_SUSTAINED_SHIFT: 0.0,
 }
 RULE_SEVERITY = {
     RULE_BEYOND_3_SIGMA: "critical",
     RULE_2_OF_3_BEYOND_2_SIGMA: "warning",
     RULE_4_OF_5_BEYOND_1_SIGMA: "warning",
     RULE_RUN_ON_ONE_SIDE: "warning",
+    RULE_SUSTAINED_SHIFT: "critical",
 }
 
-PSI_BINS = 10
-PSI_EPSILON = 1e-4
-PSI_WARNING = 0.1
-PSI_CRITICAL = 0.25
-PSI_MIN_ROWS = 30
 
-ALERT_COLUMNS: tuple[str, ...] = (
-    "segment_id",
-    "metric",
-    "alert_date",
-    "rule",
-    "value",
-    "limit",
-    "severity",
-)
 CHART_COLUMNS: tuple[str, ...] = (
     "date",
     "value",
@@ -122,15 +117,7 @@ CHART_COLUMNS: tuple[str, ...] = (
     "z",
     "is_baseline",
     "is_monitored",
-    *SPC_RULES,
-)
-PSI_COLUMNS: tuple[str, ...] = (
-    "segment_id",
-    "feature",
-    "psi",
-    "severity",
-    "n_previous",
-    "n_current",
+    *CHART_RULES,
 )
 
 
@@ -217,6 +204,14 @@ def charted_values(
     return values - seasonal
 
 
+def seasonal_on(dates: pd.Series, seasonal: pd.Series | None) -> np.ndarray | None:
+    """A known seasonal component (indexed by date) on the given dates (NaN where absent)."""
+    if seasonal is None:
+        return None
+    by_date = pd.Series(seasonal.to_numpy(dtype=float), index=pd.to_datetime(seasonal.index))
+    return by_date.reindex(pd.to_datetime(dates)).to_numpy(dtype=float)
+
+
 def baseline_and_monitoring(
     dates: pd.Series,
     *,
@@ -275,10 +270,7 @@ def control_chart(
     )
     if is_baseline.sum() < max(min_baseline_days, 2):
         return pd.DataFrame(columns=list(CHART_COLUMNS))
-    known_seasonal = None
-    if seasonal is not None:
-        by_date = pd.Series(seasonal.to_numpy(dtype=float), index=pd.to_datetime(seasonal.index))
-        known_seasonal = by_date.reindex(pd.to_datetime(daily["date"])).to_numpy(dtype=float)
+    known_seasonal = seasonal_on(daily["date"], seasonal)
     charted = charted_values(daily, deseasonalise=deseasonalise, seasonal=known_seasonal)
     limits = individuals_limits(charted[is_baseline])
     z = standardise(charted, limits)
@@ -294,6 +286,7 @@ def control_chart(
     )
     for rule, sides in western_electric_flags(z, run_length=run_length).items():
         chart[rule] = sides
+    chart[RULE_SUSTAINED_SHIFT] = sustained_shift_flags(z)
     return chart.loc[:, list(CHART_COLUMNS)]
 
 
@@ -301,12 +294,12 @@ def chart_alerts(
     chart: pd.DataFrame,
     *,
     collapse_runs: bool = True,
-    rules: Sequence[str] = SPC_RULES,
+    rules: Sequence[str] = CHART_RULES,
 ) -> pd.DataFrame:
     """Alert rows (alert_date, rule, value, limit, severity) from a chart's monitored points."""
-    unknown = sorted(set(rules) - set(SPC_RULES))
+    unknown = sorted(set(rules) - set(CHART_RULES))
     if unknown:
-        raise ValueError(f"unknown rules {unknown}; known: {list(SPC_RULES)}")
+        raise ValueError(f"unknown rules {unknown}; known: {list(CHART_RULES)}")
     rows = []
     for rule in rules:
         if chart.empty:
@@ -345,7 +338,7 @@ def spc_alerts(
     deseasonalise: bool = True,
     run_length: int = DEFAULT_RUN_LENGTH,
     collapse_runs: bool = True,
-    rules: Sequence[str] = SPC_RULES,
+    rules: Sequence[str] = CHART_RULES,
     fill_value: float | None = 0.0,
 ) -> pd.DataFrame:
     """Control-chart alerts for every series of a long frame (segment_id, metric, date, value).
@@ -378,151 +371,139 @@ def spc_alerts(
     return pd.concat(parts, ignore_index=True).loc[:, columns]
 
 
-# --- Population stability index ------------------------------------------------------------
+# --- Rolling charts over the whole history -----------------------------------------------------
 
 
-def quantile_bin_edges(previous: np.ndarray, bins: int = PSI_BINS) -> np.ndarray:
-    """Interior bin edges at the previous period's quantiles (ties merged)."""
-    quantiles = np.quantile(previous, np.linspace(0, 1, bins + 1)[1:-1])
-    return np.unique(quantiles)
+def sustained_shift_flags(
+    z: np.ndarray, *, sigmas: float = DEFAULT_SHIFT_SIGMAS, days: int = DEFAULT_SHIFT_DAYS
+) -> np.ndarray:
+    """The side (+1 / -1, 0 not firing) of a sustained shift at each point of a z sequence:
+    the point and the ``days - 1`` before it all beyond ``sigmas`` on the same side.
 
-
-def population_stability_index(
-    previous: Sequence[float] | np.ndarray,
-    current: Sequence[float] | np.ndarray,
-    *,
-    bins: int = PSI_BINS,
-    epsilon: float = PSI_EPSILON,
-) -> float:
-    """PSI of ``current`` against ``previous`` on the previous period's quantile bins.
-
-    Non-finite values are ignored; NaN when either period has no values.
+    With the defaults (1.5 sigma held for 7 points) an in-control normal series fires with
+    probability 0.0668^7 (about 6e-9) per point, even with the correlation a rolling baseline
+    adds; a shift of 2.5 sigma holds all 7 points with probability 0.84^7 = 0.30 per window and
+    is caught within about two weeks, one of 3 sigma or more within days (rule 1 sees it first).
     """
-    previous = _finite(previous)
-    current = _finite(current)
-    if previous.size == 0 or current.size == 0:
-        return float("nan")
-    edges = quantile_bin_edges(previous, bins)
-    expected = _bin_shares(previous, edges, epsilon)
-    actual = _bin_shares(current, edges, epsilon)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
+    z = np.nan_to_num(np.asarray(z, dtype=float), nan=0.0)
+    sides = np.zeros(z.size, dtype=int)
+    for side in (1, -1):
+        held = _window_count(side * z > sigmas, days) >= days
+        sides[held] = side
+    return sides
 
 
-def _finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    return array[np.isfinite(array)]
+def pooled_blocks(daily: pd.DataFrame, pool_days: int) -> pd.DataFrame:
+    """Daily (date, value[, numerator, denominator]) summed into blocks of ``pool_days`` days
+    ending on the last day; each block is dated by its last day. With numerator and
+    denominator the block's value is their ratio (a pooled rate), else the sum."""
+    if pool_days <= 1 or daily.empty:
+        return daily
+    block = (len(daily) - 1 - np.arange(len(daily))) // pool_days
+    sums = daily.drop(columns="date").groupby(block).sum(min_count=1)
+    sums["date"] = daily.groupby(block)["date"].max()
+    if "denominator" in sums:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sums["value"] = sums["numerator"] / sums["denominator"].where(sums["denominator"] > 0)
+    # Only whole blocks: a partial first block would read as a fall.
+    whole = daily.groupby(block)["date"].size() == pool_days
+    return sums.loc[whole].sort_values("date").reset_index(drop=True)
 
 
-def _bin_shares(values: np.ndarray, edges: np.ndarray, epsilon: float) -> np.ndarray:
-    """Share of values per bin (bins open at both ends), empty bins floored at epsilon."""
-    counts = np.bincount(np.searchsorted(edges, values, side="right"), minlength=edges.size + 1)
-    return np.maximum(counts / values.size, epsilon)
+def rolling_limits(
+    charted: np.ndarray, *, baseline_points: int, min_baseline_points: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(centre, sigma) per point from the ``baseline_points`` points before it (NaN until
+    ``min_baseline_points`` of them exist).
 
-
-def psi_severity(
-    psi: float,
-    *,
-    warning: float = PSI_WARNING,
-    critical: float = PSI_CRITICAL,
-) -> str:
-    """'none' below ``warning``, 'warning' up to ``critical``, 'critical' above it."""
-    if not np.isfinite(psi):
-        return "insufficient_data"
-    if psi > critical:
-        return "critical"
-    if psi >= warning:
-        return "warning"
-    return "none"
-
-
-def default_psi_features(
-    previous: pd.DataFrame, current: pd.DataFrame, segment_col: str
-) -> list[str]:
-    """Numeric (and boolean) columns in both frames, minus the segment and ``*_id`` columns."""
-    numeric = [
-        column
-        for column in previous.columns
-        if column in current.columns
-        and column != segment_col
-        and not column.endswith("_id")
-        and (
-            pd.api.types.is_numeric_dtype(previous[column])
-            or pd.api.types.is_bool_dtype(previous[column])
-        )
-    ]
-    return sorted(numeric)
-
-
-def psi_by_segment(
-    previous: pd.DataFrame,
-    current: pd.DataFrame,
-    *,
-    features: Sequence[str] | None = None,
-    segment_col: str = "segment_id",
-    bins: int = PSI_BINS,
-    epsilon: float = PSI_EPSILON,
-    min_rows: int = PSI_MIN_ROWS,
-    warning: float = PSI_WARNING,
-    critical: float = PSI_CRITICAL,
-) -> pd.DataFrame:
-    """PSI per segment and feature between two customer-level frames (``PSI_COLUMNS``).
-
-    Each frame holds one row per customer with its segment in the period; a segment is
-    compared with the rows labelled with it in each period.
+    Robust, so an incident inside the window does not move the limits of the days after it:
+    centre = median, sigma = median moving range / 0.954 (the median of |x_t - x_t-1| of a
+    normal series is 0.954 sigma), floored as ``behaviorseg.timeseries.scale_floor`` (1% of
+    the window's mean |level|). A mean would let three weeks of an outage pull the centre of
+    the next three months down, and read the recovery as a rise.
     """
-    features = (
-        list(features)
-        if features is not None
-        else default_psi_features(previous, current, segment_col)
+    values = pd.Series(np.asarray(charted, dtype=float))
+    prior = values.shift(1)
+    centre = prior.rolling(baseline_points, min_periods=min_baseline_points).median()
+    moving_range = values.diff().abs().shift(1)
+    ranges = moving_range.rolling(baseline_points - 1, min_periods=min_baseline_points - 1)
+    floor = (
+        SCALE_FLOOR_FRACTION
+        * prior.abs().rolling(baseline_points, min_periods=min_baseline_points).mean()
     )
-    segments = _sorted_ids(set(previous[segment_col]) | set(current[segment_col]))
-    rows = []
-    for segment_id in segments:
-        before = previous.loc[previous[segment_col] == segment_id]
-        after = current.loc[current[segment_col] == segment_id]
-        for feature in features:
-            psi = population_stability_index(
-                before[feature].astype(float),
-                after[feature].astype(float),
-                bins=bins,
-                epsilon=epsilon,
-            )
-            enough = min(len(before), len(after)) >= min_rows
-            severity = (
-                psi_severity(psi, warning=warning, critical=critical)
-                if enough
-                else "insufficient_data"
-            )
-            rows.append((segment_id, feature, psi, severity, len(before), len(after)))
-    return pd.DataFrame(rows, columns=list(PSI_COLUMNS))
+    sigma = np.fmax(ranges.median().to_numpy() / MEDIAN_MOVING_RANGE, floor.to_numpy())
+    sigma = np.where(np.isfinite(centre.to_numpy()), sigma, np.nan)
+    return centre.to_numpy(), sigma
 
 
-def _sorted_ids(ids: set) -> list:
-    """Segment ids in natural order (numbers numerically), mixed types by their text."""
-    try:
-        return sorted(ids)
-    except TypeError:
-        return sorted(ids, key=str)
-
-
-def psi_alerts(
-    psi_frame: pd.DataFrame,
-    alert_date: pd.Timestamp | str,
+def rolling_control_chart(
+    series: pd.DataFrame,
     *,
-    warning: float = PSI_WARNING,
-    critical: float = PSI_CRITICAL,
+    baseline_days: int = DEFAULT_BASELINE_DAYS,
+    monitor_days: int | None = None,
+    min_baseline_days: int = MIN_ROLLING_BASELINE_DAYS,
+    pool_days: int = 1,
+    deseasonalise: bool = True,
+    run_length: int = DEFAULT_RUN_LENGTH,
+    seasonal: pd.Series | None = None,
+    fill_value: float | None = 0.0,
+    shift_sigmas: float = DEFAULT_SHIFT_SIGMAS,
+    shift_days: int = DEFAULT_SHIFT_DAYS,
 ) -> pd.DataFrame:
-    """PSI rows with severity warning/critical as alerts (``ALERT_COLUMNS``, rule 'psi')."""
-    flagged = psi_frame.loc[psi_frame["severity"].isin(["warning", "critical"])]
-    return pd.DataFrame(
+    """An individuals chart in which every point is judged against the baseline before it.
+
+    ``series`` has date and value (and optionally numerator and denominator of a rate). Each
+    point's centre and sigma come from the ``baseline_days`` days before it
+    (``rolling_limits``), so a backfilled year shows every past incident; the first
+    ``min_baseline_days`` days have no limits (``is_baseline``). Points of the last
+    ``monitor_days`` days (None: all) with limits are monitored. The Western Electric rules and
+    the sustained-shift rule (``sustained_shift_flags``, critical) run on z. With ``pool_days``
+    > 1 the chart's points are blocks of that many days (``pooled_blocks``: a sparse series is
+    judged on pooled days) and are not deseasonalised (a 7-day block holds every weekday).
+    """
+    rate_parts = [column for column in ("numerator", "denominator") if column in series]
+    daily = complete_daily_series(series, fill_value=fill_value)
+    for column in rate_parts:
+        part = complete_daily_series(series, value_col=column, fill_value=0.0)
+        daily[column] = part["value"].to_numpy()
+    points = pooled_blocks(daily, pool_days)
+    per_point = max(pool_days, 1)
+    if len(points) <= max(min_baseline_days // per_point, 2):
+        return pd.DataFrame(columns=list(CHART_COLUMNS))
+    if per_point == 1:
+        known = seasonal_on(points["date"], seasonal)
+        charted = charted_values(points, deseasonalise=deseasonalise, seasonal=known)
+    else:
+        charted = points["value"].to_numpy(dtype=float)
+    centre, sigma = rolling_limits(
+        charted,
+        baseline_points=max(baseline_days // per_point, 3),
+        min_baseline_points=max(min_baseline_days // per_point, 3),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deviation = charted - centre
+        z = np.where(sigma > 0, deviation / sigma, np.sign(deviation) * MAX_ABS_Z)
+    z = np.clip(np.where(np.isfinite(centre), z, np.nan), -MAX_ABS_Z, MAX_ABS_Z)
+    has_limits = np.isfinite(z)
+    dates = pd.to_datetime(points["date"])
+    in_window = np.ones(len(points), dtype=bool)
+    if monitor_days is not None:
+        in_window = (dates >= dates.iloc[-1] - pd.Timedelta(days=monitor_days - 1)).to_numpy()
+    chart = pd.DataFrame(
         {
-            "segment_id": flagged["segment_id"].to_numpy(),
-            "metric": flagged["feature"].to_numpy(),
-            "alert_date": pd.Timestamp(alert_date),
-            "rule": RULE_PSI,
-            "value": flagged["psi"].to_numpy(dtype=float),
-            "limit": np.where(flagged["severity"] == "critical", critical, warning),
-            "severity": flagged["severity"].to_numpy(),
-        },
-        columns=list(ALERT_COLUMNS),
+            "date": dates.to_numpy(),
+            "value": points["value"].to_numpy(dtype=float),
+            "charted": charted,
+            "centre": centre,
+            "sigma": sigma,
+            "lcl": centre - 3 * sigma,
+            "ucl": centre + 3 * sigma,
+            "z": z,
+            "is_baseline": ~has_limits,
+            "is_monitored": has_limits & in_window,
+        }
     )
+    for rule, sides in western_electric_flags(z, run_length=run_length).items():
+        chart[rule] = sides
+    chart[RULE_SUSTAINED_SHIFT] = sustained_shift_flags(z, sigmas=shift_sigmas, days=shift_days)
+    return chart.loc[:, list(CHART_COLUMNS)]

@@ -1,0 +1,30 @@
+{% macro person_current_segments(identity_map, customer_segments) -%}
+    select
+        person_customers.person_id,
+        customer_segments.segment_id,
+        customer_segments.segment_name
+    from (
+        select person_id, min(customer_id) as customer_id
+        from {{ identity_map }}
+        group by person_id
+    ) as person_customers
+    inner join {{ customer_segments }}
+        on customer_segments.customer_id = person_customers.customer_id
+{%- endmacro %}
+
+
+{% macro session_device_types(events) -%}
+    select
+        session_id,
+        min(device_type) as device_type
+    from (
+        select
+            session_id,
+            coalesce(lower(device), 'unknown') as device_type,
+            row_number() over (partition by session_id order by event_at, event_key)
+                as event_number
+        from {{ events }}
+    ) as numbered_events
+    where event_number = 1
+    group by session_id
+{%- endmacro %}
