@@ -141,17 +141,18 @@ def test_between_refits_the_fit_is_kept_without_its_labels(counted) -> None:
 
 # Segments of the shared generated build (conftest: 2,500 customers, 150 days, seed 3), as the
 # three separate fits of main at 3f0e580 gave them (recorded 2026-12-02 from a build of that
-# commit): id -> (name, customers), and two centroid z-scores per segment. The one fit must
-# give the same; re-record when the generator or the segmentation's rules change on purpose.
+# commit, checked equal to the one fit), re-recorded the same day after the generator began to
+# send contact_support events: id -> (name, customers), and two centroid z-scores per segment.
+# Re-record when the generator or the segmentation's rules change on purpose.
 RECORDED_SEGMENTS = {
-    1: ("Web first, few app features", 454, -0.254865, -0.393382),
-    2: ("Window Shoppers", 410, 1.283855, 0.131763),
-    3: ("Bargain Hunters", 370, -0.698353, 0.731037),
-    4: ("Power Users", 367, -0.671590, 1.764427),
-    5: ("Churn Risk", 309, 0.983695, -1.228962),
-    6: ("Loyal Big Spenders", 262, -0.724308, 0.151116),
-    7: ("New Customers", 238, -0.378771, -0.366922),
-    8: ("Support Seekers", 90, 0.716737, -1.142203),
+    1: ("Few app features, web first", 452, -0.243563, -0.391121),
+    2: ("Window Shoppers", 411, 1.283691, 0.124370),
+    3: ("Bargain Hunters", 369, -0.702022, 0.732837),
+    4: ("Power Users", 367, -0.671550, 1.764533),
+    5: ("Churn Risk", 303, 0.975691, -1.233462),
+    6: ("Loyal Big Spenders", 263, -0.730834, 0.145655),
+    7: ("New Customers", 246, -0.347910, -0.376273),
+    8: ("Support Seekers", 89, 0.735072, -1.151793),
 }
 
 
@@ -172,4 +173,9 @@ def test_the_generated_build_keeps_its_recorded_segments(generated_build: DbtPro
         )
         for row in profiles.itertuples()
     }
-    assert actual == RECORDED_SEGMENTS
+    assert {key: value[:2] for key, value in actual.items()} == {
+        key: value[:2] for key, value in RECORDED_SEGMENTS.items()
+    }
+    for segment_id, (_, _, recency, sessions) in RECORDED_SEGMENTS.items():
+        # DuckDB's parallel sums move the last bits of a mean from build to build.
+        assert actual[segment_id][2:] == pytest.approx((recency, sessions), abs=2e-6)
