@@ -275,7 +275,7 @@ def write_cart_probe(warehouse: Path, raw_dir: Path, name: str = "zz-trigger-pro
                 on identity.customer_id = customers.customer_id
                 and identity.identifier_type = 'anonymous_id'
                 and not identity.is_shared_identifier
-            cross join (select max(ended_at) as at from main.fct_sessions) as newest
+            cross join (select max(session_end_at) as at from main.fct_sessions) as newest
             where customers.has_marketing_consent and customers.has_tracking_consent
             group by customers.customer_id
             order by customers.customer_id
@@ -515,25 +515,53 @@ def markdown_table(results: dict[str, object]) -> str:
     lines = [
         f"### {results['events']:,} events ({results['customers']:,} customers, 365 days)",
         "",
-        "| stage | full build wall s | peak RSS MB | incremental day wall s |",
-        "| --- | ---: | ---: | ---: |",
     ]
-    for stage in results["stages"]:
-        peak = "-" if stage["peak_rss_mb"] is None else f"{stage['peak_rss_mb']:,.0f}"
-        daily = incremental.get(stage["name"])
-        daily_text = "-" if daily is None else f"{daily:,.1f}"
-        lines.append(f"| {stage['name']} | {stage['wall_s']:,.1f} | {peak} | {daily_text} |")
-    lines += [
-        "",
-        f"- full build + exports: **{results['total_wall_s']:,.0f} s**, peak memory "
-        f"**{results['peak_rss_mb']:,.0f} MB**, {results['events_per_second']:,} events/s",
-        f"- incremental build adding one day: **{results['incremental_wall_s']:,.0f} s** "
-        f"({results['incremental_share']:.0%} of the full build)",
-    ]
+    if results.get("stages"):
+        lines += [
+            "| stage | full build wall s | peak RSS MB | incremental day wall s |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for stage in results["stages"]:
+            peak = "-" if stage["peak_rss_mb"] is None else f"{stage['peak_rss_mb']:,.0f}"
+            daily = incremental.get(stage["name"])
+            daily_text = "-" if daily is None else f"{daily:,.1f}"
+            lines.append(f"| {stage['name']} | {stage['wall_s']:,.1f} | {peak} | {daily_text} |")
+        lines += [
+            "",
+            f"- full build + exports: **{results['total_wall_s']:,.0f} s**, peak memory "
+            f"**{results['peak_rss_mb']:,.0f} MB**, {results['events_per_second']:,} events/s",
+            f"- incremental build adding one day: **{results['incremental_wall_s']:,.0f} s** "
+            f"({results['incremental_share']:.0%} of the full build)",
+        ]
+    else:
+        lines.append(f"- full `dbt build`: **{results['dbt_build_wall_s']:,.0f} s**")
     if results.get("refit_day_wall_s") is not None:
         lines.append(
             f"- incremental build adding one day on which the fitted models refit: "
             f"{results['refit_day_wall_s']:,.0f} s ({results['refit_day_share']:.0%})"
+        )
+    if results.get("daily_wall_s") is not None:
+        lines += [
+            f"- `make daily` adding one day: **{results['daily_wall_s']:,.1f} s** "
+            f"({results['daily_share']:.0%} of the full build); with nothing new: "
+            f"**{results['noop_daily_wall_s']:,.1f} s**",
+            f"- `make triggers` from a new file with a fresh cart add to its trigger row: "
+            f"**{results['trigger_latency_s']:,.1f} s**",
+        ]
+    core = results.get("core_sql")
+    if core:
+        same = "the same" if core["same_session_count"] else "a different"
+        lines.append(
+            f"- core SQL (`dbt run --select +customer_features`, fresh warehouse) "
+            f"{core['project_wall_s']:,.0f} s against the bare DuckDB script's "
+            f"{core['bare_wall_s']:,.0f} s: ratio **{core['ratio']:.2f}** ({same} session count: "
+            f"{core['project_sessions']:,} and {core['bare_sessions']:,})"
+        )
+    loads = results.get("load_average_1min_before")
+    if loads:
+        lines.append(
+            "- load average (1 min) before each run: "
+            + ", ".join(f"{name} {load:.1f}" for name, load in loads.items())
         )
     lines += [
         f"- machine: {machine['cpus']} CPUs, {machine['memory_gb']} GB, {machine['platform']}, "
