@@ -26,12 +26,14 @@ from pathlib import Path
 
 # The dbt build behind `make daily`: every model, seed, snapshot and data test; no unit tests.
 DAILY_DBT_ARGS: tuple[str, ...] = ("build", "--exclude-resource-type", "unit_test")
-# The dbt build behind `make triggers`: the two trigger marts and what they need, their tests.
+# The dbt build behind `make triggers`: the `triggers` selector of selectors.yml, i.e. the two
+# trigger marts, every model they need (so newly landed raw files are loaded) and the data
+# tests of the two marts (the daily run tests everything else every day).
 TRIGGER_MODELS: tuple[str, ...] = ("abandoned_carts", "session_offers")
 TRIGGER_DBT_ARGS: tuple[str, ...] = (
     "build",
-    "--select",
-    *(f"+{model}" for model in TRIGGER_MODELS),
+    "--selector",
+    "triggers",
     "--exclude-resource-type",
     "unit_test",
 )
@@ -45,6 +47,7 @@ PROJECT_INPUTS: tuple[str, ...] = (
     "seeds",
     "snapshots",
     "tests/dbt",
+    "selectors.yml",
     "src/behaviorseg",
 )
 RAW_SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
