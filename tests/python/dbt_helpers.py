@@ -40,9 +40,9 @@ class DbtProject:
     warehouse: Path
     work_dir: Path
 
-    def run(self, *args: str, extra_env: dict[str, str | None] | None = None) -> DbtResult:
-        """Run `dbt <args>` with this raw folder and warehouse; never raises. ``extra_env``
-        overrides the environment; a None value removes the variable."""
+    def env(self, extra_env: dict[str, str | None] | None = None) -> dict[str, str]:
+        """The environment `make` gives dbt, pointed at this raw folder and warehouse;
+        ``extra_env`` overrides it (a None value removes the variable)."""
         env = {
             **os.environ,
             "RAW_DATA_DIR": str(self.raw_dir),
@@ -61,6 +61,12 @@ class DbtProject:
                 env.pop(name, None)
             else:
                 env[name] = value
+        return env
+
+    def run(self, *args: str, extra_env: dict[str, str | None] | None = None) -> DbtResult:
+        """Run `dbt <args>` with this raw folder and warehouse; never raises. ``extra_env``
+        overrides the environment; a None value removes the variable."""
+        env = self.env(extra_env)
         completed = subprocess.run(
             [str(DBT_EXECUTABLE), "--no-use-colors", *args],
             cwd=PROJECT_DIR,

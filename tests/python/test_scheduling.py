@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from dbt_helpers import PROJECT_DIR, TEST_PII_KEY, DbtProject, make_project
+from dbt_helpers import PROJECT_DIR, DbtProject, make_project
 
 from behaviorseg.bench import trigger_row_found, write_cart_probe
 from behaviorseg.scheduling import DAILY_DBT_ARGS, lock_path, warehouse_lock
@@ -26,21 +25,6 @@ from behaviorseg.synthetic import generate
 
 BEHAVIORSEG = Path(sys.executable).with_name("behaviorseg")
 TRIGGER_SUBGRAPH = ("--select", "+abandoned_carts", "+session_offers")
-
-
-def scheduler_env(project: DbtProject) -> dict[str, str]:
-    """The environment `make` gives the scheduled commands, pointed at this project."""
-    return {
-        **os.environ,
-        "RAW_DATA_DIR": str(project.raw_dir),
-        "DUCKDB_PATH": str(project.warehouse),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_LOG_PATH": str(project.work_dir / "logs"),
-        "DBT_TARGET_PATH": str(project.work_dir / "target"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_INDIRECT_SELECTION": "buildable",
-        "PII_HASH_SALT": TEST_PII_KEY,
-    }
 
 
 def test_the_lock_serialises_two_holders(tmp_path: Path) -> None:
@@ -91,7 +75,7 @@ def test_a_held_lock_is_released_when_its_holder_dies(tmp_path: Path) -> None:
 def test_daily_selection_has_every_data_test_and_no_unit_test(tmp_path: Path) -> None:
     """The daily `dbt build` selects every data test and model of the project, no unit test."""
     project = make_project(tmp_path)
-    env = scheduler_env(project)
+    env = project.env()
     listing = subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")),
@@ -146,7 +130,7 @@ def test_daily_and_triggers_started_together_serialise_and_agree(
 ) -> None:
     project, _ = small_warehouse
     probe = write_cart_probe(project.warehouse, project.raw_dir)
-    env = scheduler_env(project)
+    env = project.env()
     common = ["--warehouse", str(project.warehouse), "--raw-dir", str(project.raw_dir)]
     commands = {
         # The daily run on the same subgraph (its extra dbt arguments narrow the selection).
