@@ -33,7 +33,7 @@ REPORT := $(OUT)/reports/segment_health.html
 QUALITY_DOCS := $(OUT)/quality/docs
 
 .PHONY: help install browser demo generate build publish quality-docs export report summary forget \
-	docs bench bench-clv test test-spark lint format lock clean
+	daily triggers bench-docs docs bench bench-clv test test-spark lint format lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -66,6 +66,17 @@ build: install  ## dbt build (models, snapshots, tests, quality gates), then Par
 	$(BIN)/dbt build
 	$(BIN)/behaviorseg publish-marts --warehouse $(DUCKDB_PATH) --out $(MARTS_DIR)
 
+# What a scheduler runs (docs/operations.md). Both take the warehouse lock (<warehouse>.lock), so
+# a trigger run and a daily run that overlap queue instead of racing for the DuckDB file.
+daily: install  ## the scheduled daily run: dbt build without unit tests (skipped when no input changed), then Parquet marts
+	mkdir -p $(dir $(DUCKDB_PATH))
+	$(BIN)/behaviorseg daily --warehouse $(DUCKDB_PATH) --raw-dir $(RAW_DATA_DIR)
+	$(BIN)/behaviorseg publish-marts --warehouse $(DUCKDB_PATH) --out $(MARTS_DIR)
+
+triggers: install  ## load newly landed raw files and refresh abandoned_carts and session_offers only
+	mkdir -p $(dir $(DUCKDB_PATH))
+	$(BIN)/behaviorseg triggers --warehouse $(DUCKDB_PATH) --raw-dir $(RAW_DATA_DIR)
+
 publish: install  ## write the public marts as Parquet to data/marts/
 	$(BIN)/behaviorseg publish-marts --warehouse $(DUCKDB_PATH) --out $(MARTS_DIR)
 
@@ -94,6 +105,9 @@ EVENTS ?= 1000000
 bench: export PII_HASH_SALT ?= $(DEMO_PII_HASH_SALT)
 bench: install  ## benchmark the pipeline at EVENTS events (data/bench/results.json and .md)
 	$(BIN)/behaviorseg bench --events $(EVENTS) --out $(OUT)/bench
+
+bench-docs: install  ## regenerate the benchmark tables of docs/figures.md from data/bench/results_*.json
+	$(BIN)/behaviorseg bench-docs --results-dir $(OUT)/bench --doc docs/figures.md
 
 CUSTOMERS ?= 1000000
 bench-clv: export PII_HASH_SALT ?= $(DEMO_PII_HASH_SALT)

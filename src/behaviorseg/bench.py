@@ -259,6 +259,118 @@ def add_day(generated: Path, raw_dir: Path, day: str) -> None:
             shutil.copy2(path, raw_dir / path.parent.name / path.name)
 
 
+def write_cart_probe(warehouse: Path, raw_dir: Path, name: str = "zz-trigger-probe") -> dict:
+    """Land a new web events file holding a fresh cart add of a consented customer (one minute
+    after the newest event) and, 61 minutes later, a page view of a new visitor (so the data's
+    "now" passes the cart's abandonment window). Returns the customer id and the cart time."""
+    import duckdb
+    import pandas as pd
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        customer_id, anonymous_id, newest = connection.execute(
+            """
+            select customers.customer_id, min(identity.identifier), any_value(newest.at)
+            from main.dim_customers as customers
+            inner join main.identity_map as identity
+                on identity.customer_id = customers.customer_id
+                and identity.identifier_type = 'anonymous_id'
+                and not identity.is_shared_identifier
+            cross join (select max(session_end_at) as at from main.fct_sessions) as newest
+            where customers.has_marketing_consent and customers.has_tracking_consent
+            group by customers.customer_id
+            order by customers.customer_id
+            limit 1
+            """
+        ).fetchone()
+    cart_at = pd.Timestamp(newest).tz_localize("UTC") + pd.Timedelta(minutes=1)
+    rows = [
+        {
+            "event_id": f"trigger-probe-cart-{cart_at.value}",
+            "anonymous_id": anonymous_id,
+            "user_id": customer_id,
+            "event_type": "add_to_cart",
+            "event_ts": cart_at.isoformat(),
+            "product_id": "trigger-probe-product",
+            "price": 42.0,
+            "received_at": cart_at,
+        },
+        {
+            "event_id": f"trigger-probe-view-{cart_at.value}",
+            "anonymous_id": f"trigger-probe-visitor-{cart_at.value}",
+            "user_id": None,
+            "event_type": "page_view",
+            "event_ts": (cart_at + pd.Timedelta(minutes=61)).isoformat(),
+            "received_at": cart_at + pd.Timedelta(minutes=61),
+        },
+    ]
+    template = duckdb.sql(
+        f"select * from read_parquet('{raw_dir / 'web_events' / '*.parquet'}') limit 0"
+    ).df()
+    frame = pd.concat([template, pd.DataFrame(rows)], ignore_index=True)[template.columns]
+    frame.to_parquet(raw_dir / "web_events" / f"{name}.parquet", index=False)
+    return {"customer_id": customer_id, "cart_at": cart_at.tz_convert(None).to_pydatetime()}
+
+
+def trigger_row_found(warehouse: Path, probe: dict) -> bool:
+    """Whether abandoned_carts holds the probe's cart (its customer, its last cart add)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return bool(
+            connection.execute(
+                "select count(*) from main.abandoned_carts"
+                " where customer_id = ? and last_cart_add_at = ?",
+                [probe["customer_id"], probe["cart_at"]],
+            ).fetchone()[0]
+        )
+
+
+def core_comparison(
+    raw_dir: Path, work: Path, env: dict[str, str], project_dir: Path, dbt: list[str]
+) -> dict[str, object]:
+    """`dbt run --select +customer_features` on a fresh warehouse (seeded), then the bare DuckDB
+    reference script (bench_reference.py, copied next to the data) on the same raw files,
+    back to back; their times, session counts and the ratio."""
+    import duckdb
+
+    from behaviorseg import bench_reference
+
+    fresh = work / "core_warehouse.duckdb"
+    fresh.unlink(missing_ok=True)
+    core_env = {**env, "DUCKDB_PATH": str(fresh), "DBT_TARGET_PATH": str(work / "target_core")}
+    # The seeds (a few reference rows) first, untimed: `dbt run` does not load them.
+    run_measured([*dbt, "seed"], core_env, project_dir, work / "core_seed.log")
+    load_before = os.getloadavg()[0]
+    project = run_measured(
+        [*dbt, "run", "--select", "+customer_features"], core_env, project_dir, work / "core.log"
+    )
+    with duckdb.connect(str(fresh), read_only=True) as connection:
+        project_sessions = connection.execute("select count(*) from main.fct_sessions").fetchone()
+    script = work / "bench_reference.py"
+    shutil.copy2(bench_reference.__file__, script)
+    started = time.time()
+    completed = subprocess.run(
+        [sys.executable, str(script), str(raw_dir), str(work / "reference.duckdb")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    bare_wall = time.time() - started
+    (work / "reference.duckdb").unlink(missing_ok=True)
+    reference = json.loads(completed.stdout.strip().splitlines()[-1])
+    return {
+        "project_wall_s": round(project.wall_s, 2),
+        "project_peak_rss_mb": round(project.peak_rss_mb, 1),
+        "bare_wall_s": round(bare_wall, 2),
+        "ratio": round(project.wall_s / bare_wall, 2),
+        "project_sessions": project_sessions[0] if project_sessions else None,
+        "bare_sessions": reference["sessions"],
+        "same_session_count": (project_sessions or [None])[0] == reference["sessions"],
+        "load_average_1min_before": round(load_before, 2),
+        "load_average_1min_after": round(os.getloadavg()[0], 2),
+    }
+
+
 def machine_facts() -> dict[str, object]:
     """What the figures were measured on."""
     memory_gb = None
@@ -312,17 +424,33 @@ def run_benchmark(events: int, out_dir: Path | str, project_dir: Path | str) -> 
     generate_s = time.time() - started
     daily_day, refit_day = split_last_days(generated, raw_dir, held_back=2)
     dbt = [str(bin_dir / "dbt"), "--no-use-colors"]
+    full_load = os.getloadavg()[0]
     full = run_measured([*dbt, "build"], env, project_dir, work / "full_build.log")
     locations = node_locations(work / "target" / "manifest.json")
     stages = [{"name": "generate", "wall_s": round(generate_s, 2), "peak_rss_mb": None}]
     stages += stage_table(
         node_timings(work / "target" / "run_results.json"), locations, full.sampler
     )
+    behaviorseg = str(bin_dir / "behaviorseg")
+    scheduled = ["--warehouse", env["DUCKDB_PATH"], "--raw-dir", str(raw_dir)]
     add_day(generated, raw_dir, daily_day)
-    incremental = run_measured([*dbt, "build"], env, project_dir, work / "incremental.log")
+    loads = {"full": full_load}
+    loads["daily"] = os.getloadavg()[0]
+    incremental = run_measured(
+        [behaviorseg, "daily", *scheduled], env, project_dir, work / "incremental.log"
+    )
     incremental_stages = stage_table(
         node_timings(work / "target" / "run_results.json"), locations, incremental.sampler
     )
+    loads["noop_daily"] = os.getloadavg()[0]
+    noop = run_measured([behaviorseg, "daily", *scheduled], env, project_dir, work / "noop.log")
+    probe = write_cart_probe(work / "warehouse.duckdb", raw_dir)
+    loads["trigger"] = os.getloadavg()[0]
+    trigger = run_measured(
+        [behaviorseg, "triggers", *scheduled], env, project_dir, work / "triggers.log"
+    )
+    if not trigger_row_found(work / "warehouse.duckdb", probe):
+        raise RuntimeError(f"make triggers did not write the probe's cart {probe}")
     add_day(generated, raw_dir, refit_day)
     refit = run_measured(
         [*dbt, "build", "--vars", "{model_refit_days: 0}"], env, project_dir, work / "refit.log"
@@ -347,6 +475,7 @@ def run_benchmark(events: int, out_dir: Path | str, project_dir: Path | str) -> 
             "peak_rss_mb": round(export.peak_rss_mb, 1),
         }
     )
+    core = core_comparison(raw_dir, work, env, project_dir, dbt)
     total_events = int(counts["web_events"]) + int(counts["app_events"])
     results = {
         "events": total_events,
@@ -361,6 +490,13 @@ def run_benchmark(events: int, out_dir: Path | str, project_dir: Path | str) -> 
         "refit_day_share": round(refit.wall_s / full.wall_s, 3),
         "events_per_second": round(total_events / full.wall_s),
         "generate_wall_s": round(generate_s, 2),
+        "daily_wall_s": round(incremental.wall_s, 2),
+        "daily_share": round(incremental.wall_s / full.wall_s, 3),
+        "noop_daily_wall_s": round(noop.wall_s, 2),
+        "trigger_latency_s": round(trigger.wall_s, 2),
+        "core_sql_vs_bare_ratio": core["ratio"],
+        "core_sql": core,
+        "load_average_1min_before": {name: round(load, 2) for name, load in loads.items()},
         "stages": stages,
         "incremental_stages": incremental_stages,
         "machine": machine_facts(),
@@ -387,25 +523,53 @@ def markdown_table(results: dict[str, object]) -> str:
     lines = [
         f"### {results['events']:,} events ({results['customers']:,} customers, 365 days)",
         "",
-        "| stage | full build wall s | peak RSS MB | incremental day wall s |",
-        "| --- | ---: | ---: | ---: |",
     ]
-    for stage in results["stages"]:
-        peak = "-" if stage["peak_rss_mb"] is None else f"{stage['peak_rss_mb']:,.0f}"
-        daily = incremental.get(stage["name"])
-        daily_text = "-" if daily is None else f"{daily:,.1f}"
-        lines.append(f"| {stage['name']} | {stage['wall_s']:,.1f} | {peak} | {daily_text} |")
-    lines += [
-        "",
-        f"- full build + exports: **{results['total_wall_s']:,.0f} s**, peak memory "
-        f"**{results['peak_rss_mb']:,.0f} MB**, {results['events_per_second']:,} events/s",
-        f"- incremental build adding one day: **{results['incremental_wall_s']:,.0f} s** "
-        f"({results['incremental_share']:.0%} of the full build)",
-    ]
+    if results.get("stages"):
+        lines += [
+            "| stage | full build wall s | peak RSS MB | incremental day wall s |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for stage in results["stages"]:
+            peak = "-" if stage["peak_rss_mb"] is None else f"{stage['peak_rss_mb']:,.0f}"
+            daily = incremental.get(stage["name"])
+            daily_text = "-" if daily is None else f"{daily:,.1f}"
+            lines.append(f"| {stage['name']} | {stage['wall_s']:,.1f} | {peak} | {daily_text} |")
+        lines += [
+            "",
+            f"- full build + exports: **{results['total_wall_s']:,.0f} s**, peak memory "
+            f"**{results['peak_rss_mb']:,.0f} MB**, {results['events_per_second']:,} events/s",
+            f"- incremental build adding one day: **{results['incremental_wall_s']:,.0f} s** "
+            f"({results['incremental_share']:.0%} of the full build)",
+        ]
+    else:
+        lines.append(f"- full `dbt build`: **{results['dbt_build_wall_s']:,.0f} s**")
     if results.get("refit_day_wall_s") is not None:
         lines.append(
             f"- incremental build adding one day on which the fitted models refit: "
             f"{results['refit_day_wall_s']:,.0f} s ({results['refit_day_share']:.0%})"
+        )
+    if results.get("daily_wall_s") is not None:
+        lines += [
+            f"- `make daily` adding one day: **{results['daily_wall_s']:,.1f} s** "
+            f"({results['daily_share']:.0%} of the full build); with nothing new: "
+            f"**{results['noop_daily_wall_s']:,.1f} s**",
+            f"- `make triggers` from a new file with a fresh cart add to its trigger row: "
+            f"**{results['trigger_latency_s']:,.1f} s**",
+        ]
+    core = results.get("core_sql")
+    if core:
+        same = "the same" if core["same_session_count"] else "a different"
+        lines.append(
+            f"- core SQL (`dbt run --select +customer_features`, fresh warehouse) "
+            f"{core['project_wall_s']:,.0f} s against the bare DuckDB script's "
+            f"{core['bare_wall_s']:,.0f} s: ratio **{core['ratio']:.2f}** ({same} session count: "
+            f"{core['project_sessions']:,} and {core['bare_sessions']:,})"
+        )
+    loads = results.get("load_average_1min_before")
+    if loads:
+        lines.append(
+            "- load average (1 min) before each run: "
+            + ", ".join(f"{name} {load:.1f}" for name, load in loads.items())
         )
     lines += [
         f"- machine: {machine['cpus']} CPUs, {machine['memory_gb']} GB, {machine['platform']}, "

@@ -166,6 +166,29 @@ def _bench_clv(args: argparse.Namespace) -> int:
     return 0
 
 
+def _daily(args: argparse.Namespace) -> int:
+    from behaviorseg.scheduling import daily
+
+    return daily(args.warehouse, args.raw_dir, args.project_dir, args.dbt_args, force=args.force)
+
+
+def _triggers(args: argparse.Namespace) -> int:
+    from behaviorseg.scheduling import triggers
+
+    return triggers(args.warehouse, args.project_dir, args.dbt_args)
+
+
+def _bench_docs(args: argparse.Namespace) -> int:
+    from behaviorseg.bench_docs import render_bench_section
+
+    figures = Path(args.doc)
+    results = sorted(Path(args.results_dir).glob("results_*.json"))
+    text = render_bench_section(figures.read_text(), results)
+    figures.write_text(text)
+    print(f"Regenerated the benchmark tables of {figures} from {len(results)} results files")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser (one sub-command per job)."""
     parser = argparse.ArgumentParser(prog="behaviorseg", description=__doc__)
@@ -251,6 +274,30 @@ def build_parser() -> argparse.ArgumentParser:
     bench_clv.add_argument("--out", default="data/bench")
     bench_clv.add_argument("--project-dir", default=".", help="the dbt project to build")
     bench_clv.set_defaults(handler=_bench_clv)
+
+    for name, handler, text in (
+        ("daily", _daily, "the scheduled daily dbt build (no unit tests), under the lock"),
+        ("triggers", _triggers, "load new raw files and refresh the trigger marts, under the lock"),
+    ):
+        scheduled = commands.add_parser(name, help=text)
+        scheduled.add_argument("--warehouse", default="data/warehouse.duckdb")
+        scheduled.add_argument("--raw-dir", default="data/raw")
+        scheduled.add_argument("--project-dir", default=".", help="the dbt project to build")
+        if name == "daily":
+            scheduled.add_argument(
+                "--force", action="store_true", help="build even when no input changed"
+            )
+        scheduled.add_argument(
+            "dbt_args", nargs="*", help="more dbt arguments (after --), e.g. -- --threads 4"
+        )
+        scheduled.set_defaults(handler=handler)
+
+    bench_docs = commands.add_parser(
+        "bench-docs", help="regenerate the benchmark tables of docs/figures.md from the JSON"
+    )
+    bench_docs.add_argument("--results-dir", default="data/bench")
+    bench_docs.add_argument("--doc", default="docs/figures.md")
+    bench_docs.set_defaults(handler=_bench_docs)
     return parser
 
 

@@ -85,3 +85,49 @@ def test_the_last_two_load_days_are_held_back(tmp_path) -> None:
     assert split_last_days(generated, raw) == ["2025-01-02", "2025-01-03"]
     assert sorted(p.name for p in raw.glob("*/*")) == ["2025-01-01.parquet"] * 2
     assert not (raw / "_truth").exists()
+
+
+def test_bench_docs_replace_only_the_generated_section(tmp_path) -> None:
+    import json
+
+    from behaviorseg.bench_docs import END_MARKER, START_MARKER, render_bench_section
+
+    results = {
+        "events": 10_017_801,
+        "customers": 20_080,
+        "dbt_build_wall_s": 756.2,
+        "daily_wall_s": 120.0,
+        "daily_share": 120.0 / 756.2,
+        "noop_daily_wall_s": 1.5,
+        "trigger_latency_s": 30.25,
+        "core_sql": {
+            "project_wall_s": 200.0,
+            "bare_wall_s": 80.0,
+            "ratio": 2.5,
+            "same_session_count": True,
+            "project_sessions": 1_758_417,
+            "bare_sessions": 1_758_417,
+        },
+        "load_average_1min_before": {"full": 4.9, "daily": 9.2},
+        "machine": {
+            "cpus": 2,
+            "memory_gb": 23.5,
+            "platform": "Linux",
+            "python": "3.11",
+            "measured_at": "2026-12-02T15:00:00+00:00",
+        },
+    }
+    path = tmp_path / "results_10017801.json"
+    path.write_text(json.dumps(results))
+    page = f"# Figures\n\nkept above\n{START_MARKER}\nold table\n{END_MARKER}\nkept below\n"
+    text = render_bench_section(page, [path])
+    assert "old table" not in text
+    assert text.startswith("# Figures\n\nkept above\n") and text.endswith("kept below\n")
+    assert "### 10,017,801 events (20,080 customers" in text
+    assert "`make daily` adding one day: **120.0 s** (16% of the full build)" in text
+    assert "with nothing new: **1.5 s**" in text
+    assert "to its trigger row: **30.2 s**" in text
+    assert "ratio **2.50** (the same session count: 1,758,417 and 1,758,417)" in text
+    assert "daily 9.2" in text
+    with pytest.raises(ValueError, match="bench-results:start"):
+        render_bench_section("# no markers\n", [path])

@@ -1,0 +1,193 @@
+"""What a scheduler runs: the daily build and the trigger refresh, one at a time per warehouse.
+
+Both take an exclusive lock on ``<warehouse>.lock`` (``fcntl.flock``) for the whole of their dbt
+invocation, so a trigger run started during a daily build waits for it (and the other way
+round) instead of racing it for the DuckDB file: they serialise, in the order they asked.
+
+The daily run is `dbt build --exclude-resource-type unit_test` (unit tests check logic on fixed
+inputs; `make test` runs them). It is skipped when nothing it reads changed since the last green
+daily run: the same raw files (path, size, modification time), the same project files and the
+same dbt arguments. The project is deterministic (the as-of date comes from the data, never the
+wall clock), so a build on unchanged inputs would rewrite the same tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+# The dbt build behind `make daily`: every model, seed, snapshot and data test; no unit tests.
+DAILY_DBT_ARGS: tuple[str, ...] = ("build", "--exclude-resource-type", "unit_test")
+# The dbt build behind `make triggers`: the `triggers` selector of selectors.yml, i.e. the two
+# trigger marts, every model they need (so newly landed raw files are loaded) and the data
+# tests of the two marts (the daily run tests everything else every day).
+TRIGGER_MODELS: tuple[str, ...] = ("abandoned_carts", "session_offers")
+TRIGGER_DBT_ARGS: tuple[str, ...] = (
+    "build",
+    "--selector",
+    "triggers",
+    "--exclude-resource-type",
+    "unit_test",
+)
+# Project paths whose content decides what a build writes (a change forces the daily run).
+PROJECT_INPUTS: tuple[str, ...] = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "tests/dbt",
+    "selectors.yml",
+    "src/behaviorseg",
+)
+RAW_SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
+
+
+def lock_path(warehouse: Path | str) -> Path:
+    """The lock file of a warehouse: next to it, ``<warehouse>.lock``."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+@contextlib.contextmanager
+def warehouse_lock(warehouse: Path | str, label: str) -> Iterator[float]:
+    """Hold the warehouse's exclusive lock; yields the seconds spent waiting for it.
+
+    The lock is released when the holder exits or dies (the kernel drops a dead process's
+    flock), so a crashed run never leaves the warehouse locked."""
+    path = lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        started = time.monotonic()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another run"
+            print(f"{label}: waiting for {holder} to release {path}", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        waited = time.monotonic() - started
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{label} (pid {os.getpid()})\n")
+        handle.flush()
+        try:
+            yield waited
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def raw_listing(raw_dir: Path | str) -> list[tuple[str, int, int]]:
+    """(relative path, size, mtime ns) of every raw file the project's listing rule would read:
+    files directly in ``<raw dir>/<entity>/`` not starting with '.' or '_'
+    (macros/raw/raw_file_loads.sql)."""
+    raw_dir = Path(raw_dir)
+    found = []
+    if not raw_dir.is_dir():
+        return found
+    for entity in sorted(raw_dir.iterdir()):
+        if not entity.is_dir() or entity.name.startswith((".", "_")):
+            continue
+        for path in sorted(entity.iterdir()):
+            name = path.name.lower()
+            if path.is_file() and not name.startswith((".", "_")) and name.endswith(RAW_SUFFIXES):
+                stat = path.stat()
+                found.append((f"{entity.name}/{path.name}", stat.st_size, stat.st_mtime_ns))
+    return found
+
+
+def project_digest(project_dir: Path | str) -> str:
+    """SHA-256 over the path and content of every project input file."""
+    project_dir = Path(project_dir)
+    digest = hashlib.sha256()
+    for entry in PROJECT_INPUTS:
+        root = project_dir / entry
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in paths:
+            if "__pycache__" in path.parts:
+                continue
+            digest.update(str(path.relative_to(project_dir)).encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def daily_fingerprint(raw_dir: Path | str, project_dir: Path | str, dbt_args: Sequence[str]) -> str:
+    """What a daily build depends on: raw files, project files, dbt arguments and the env vars
+    the project reads (raw dir, target)."""
+    facts = {
+        "raw": raw_listing(raw_dir),
+        "project": project_digest(project_dir),
+        "args": list(dbt_args),
+        "target": os.environ.get("DBT_TARGET", "dev"),
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def state_path(warehouse: Path | str) -> Path:
+    """Where the fingerprint of the last green daily build is kept: ``<warehouse>.daily.json``."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + ".daily.json")
+
+
+def last_green_fingerprint(warehouse: Path | str) -> str | None:
+    """The fingerprint stored by the last green daily build, None when there is none."""
+    path = state_path(warehouse)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text()).get("fingerprint")
+
+
+def run_dbt(args: Sequence[str], project_dir: Path | str) -> int:
+    """Run ``dbt <args>`` from the project directory (the env the caller set); its exit code."""
+    dbt = Path(sys.executable).with_name("dbt")
+    return subprocess.run([str(dbt), *args], cwd=project_dir, check=False).returncode
+
+
+def daily(
+    warehouse: Path | str,
+    raw_dir: Path | str,
+    project_dir: Path | str,
+    extra_args: Sequence[str] = (),
+    force: bool = False,
+) -> int:
+    """The daily run under the warehouse lock: skipped when its inputs are those of the last
+    green daily run (and that warehouse's latest build ended green), else the daily dbt build."""
+    from behaviorseg.build_status import latest_build_status
+
+    args = [*DAILY_DBT_ARGS, *extra_args]
+    with warehouse_lock(warehouse, "daily"):
+        fingerprint = daily_fingerprint(raw_dir, project_dir, args)
+        status = latest_build_status(warehouse) if Path(warehouse).exists() else None
+        unchanged = fingerprint == last_green_fingerprint(warehouse)
+        if not force and unchanged and status is not None and status[2] == "green":
+            print(
+                "daily: no new raw file and no project change since the last green daily "
+                "build; nothing to do (--force builds anyway)",
+                flush=True,
+            )
+            return 0
+        code = run_dbt(args, project_dir)
+        if code == 0:
+            state_path(warehouse).write_text(json.dumps({"fingerprint": fingerprint}) + "\n")
+        return code
+
+
+def triggers(warehouse: Path | str, project_dir: Path | str, extra_args: Sequence[str] = ()) -> int:
+    """The trigger refresh under the warehouse lock: newly landed raw files are loaded by the
+    incremental staging models, then abandoned_carts, session_offers and what they need."""
+    with warehouse_lock(warehouse, "triggers"):
+        code = run_dbt([*TRIGGER_DBT_ARGS, *extra_args], project_dir)
+    return code
