@@ -1,8 +1,6 @@
 {{
     config(
-        materialized=keyed_incremental_materialization(),
-        unique_key='week_start',
-        incremental_strategy='delete+insert',
+        materialized='table',
     )
 }}
 
@@ -13,10 +11,9 @@
     its person's current segment (anonymous visitors only under 'all'). probability =
     transitions / all transitions out of from_state in that week, device and segment.
 
-    Incremental with the sessions: a run rebuilds every week from the first session start
-    int_events_sessionised re-cut in it, and every week when the segment assignment moved
-    (customer_segments.assigned_at differs from the one the table was built with), so an
-    incremental run gives the rows a full refresh would.
+    A table rebuilt on every run: a week's rows depend on every person's current segment and
+    on erasures, which an incremental run keyed on re-cut sessions missed (a DBSCAN refit and an
+    erasure left stale rows). segments_assigned_at: when the segments it counts were assigned.
 #}
 
 with steps as (
@@ -50,45 +47,15 @@ segments_assigned as (
 
 ),
 
-rebuild_from as {{ not_materialized() }} (
-
-    {% if is_incremental() %}
-    -- Everything when the segments moved; nothing when no session was (re)cut in this run.
-    select
-        case
-            when (select max(segments_assigned_at) from {{ this }})
-                <> (select segments_assigned_at from segments_assigned)
-                then cast('1900-01-01' as date)
-            when min(event_at) is null then cast('9999-01-01' as date)
-            else cast({{ dbt.date_trunc('week', 'min(event_at)') }} as date)
-        end as week_start
-    from sessionised_events
-    where {{ sessionised_in_this_run() }}
-    {% else %}
-    select cast('1900-01-01' as date) as week_start
-    {% endif %}
-
-),
-
 person_segments as (
 
     {{ person_current_segments('identity_map', 'customer_segments') }}
 
 ),
 
-events_rebuilt as {{ not_materialized() }} (
-
-    select *
-    from sessionised_events
-    {% if is_incremental() %}
-    where event_at >= (select week_start from rebuild_from)
-    {% endif %}
-
-),
-
 session_devices as (
 
-    {{ session_device_types('events_rebuilt') }}
+    {{ session_device_types('sessionised_events') }}
 
 ),
 
@@ -107,9 +74,6 @@ transitions as (
     left join person_segments
         on person_segments.person_id = steps.person_id
     where steps.next_state is not null
-        {% if is_incremental() %}
-        and steps.session_start_at >= (select week_start from rebuild_from)
-        {% endif %}
 
 ),
 
