@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,6 +94,18 @@ def _publish_marts(args: argparse.Namespace) -> int:
     )
     print(f"Published {len(published)} marts as Parquet in {args.out}/")
     return 0
+
+
+def _spark_python(args: argparse.Namespace) -> int:
+    from behaviorseg.spark_python import SparkPythonError, run_python_stage
+
+    try:
+        return run_python_stage(
+            Path(args.duckdb), Path(args.spark_warehouse), Path(args.project_dir), args.dbt_args
+        )
+    except SparkPythonError as failed:
+        print(failed)
+        return 1
 
 
 def _forget(args: argparse.Namespace) -> int:
@@ -230,6 +243,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--manifest", default="target/manifest.json", help="dbt's manifest (lists the marts)"
     )
     marts.set_defaults(handler=_publish_marts)
+
+    spark_python = commands.add_parser(
+        "spark-python",
+        help="after a spark build: build the Python models and what reads them on DuckDB, "
+        "reading the Spark tables",
+    )
+    spark_python.add_argument(
+        "--duckdb",
+        default=os.environ.get("SPARK_PYTHON_DUCKDB_PATH", "data/spark-python.duckdb"),
+        help="the spark_python target's DuckDB file (env SPARK_PYTHON_DUCKDB_PATH)",
+    )
+    spark_python.add_argument(
+        "--spark-warehouse",
+        default=os.environ.get("SPARK_WAREHOUSE_DIR", "data/spark-warehouse"),
+        help="the Spark warehouse folder the spark target wrote (env SPARK_WAREHOUSE_DIR)",
+    )
+    spark_python.add_argument("--project-dir", default=".", help="the dbt project to build")
+    spark_python.add_argument(
+        "dbt_args", nargs="*", help="more dbt arguments (after --), e.g. -- --threads 4"
+    )
+    spark_python.set_defaults(handler=_spark_python)
 
     forget = commands.add_parser(
         "forget",

@@ -120,7 +120,9 @@ steps as (
         session_id,
         person_id,
         journey_state,
-        row_number() over (partition by session_id order by event_number) as step_number
+        -- bigint on both engines (Spark's row_number() is an int, DuckDB's a bigint).
+        cast(row_number() over (partition by session_id order by event_number) as bigint)
+            as step_number
     from repeats_flagged
     where previous_state is null
         or previous_state <> journey_state
