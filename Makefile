@@ -18,6 +18,10 @@ DEMO_SEED ?= 42
 
 export RAW_DATA_DIR ?= data/raw
 export DUCKDB_PATH ?= data/warehouse.duckdb
+# The spark target's warehouse (Parquet tables, Derby metastore) and its Python stage's DuckDB
+# file (docs/spark.md).
+export SPARK_WAREHOUSE_DIR ?= data/spark-warehouse
+export SPARK_PYTHON_DUCKDB_PATH ?= data/spark-python.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # A partial `dbt build --select` takes a test only when all its parents are built (a test that
@@ -33,7 +37,7 @@ REPORT := $(OUT)/reports/segment_health.html
 QUALITY_DOCS := $(OUT)/quality/docs
 
 .PHONY: help install browser demo generate build publish quality-docs export report summary forget \
-	daily triggers bench-docs docs bench bench-clv test test-spark lint format lock clean
+	daily triggers bench-docs docs bench bench-clv test test-spark build-spark lint format lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -123,7 +127,14 @@ $(SPARK_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"
 	touch $(SPARK_STAMP)
 
-test-spark: $(SPARK_STAMP)  ## build staging to customer_features on Spark (local pyspark) and compare with DuckDB
+build-spark: $(SPARK_STAMP)  ## dbt build on Spark (local pyspark), its Python stage on DuckDB over the Spark tables, then Parquet marts
+	@command -v java >/dev/null || { echo "build-spark needs Java 17 (java not found)"; exit 1; }
+	mkdir -p $(SPARK_WAREHOUSE_DIR) $(dir $(SPARK_PYTHON_DUCKDB_PATH))
+	DBT_TARGET=spark $(BIN)/dbt build
+	$(BIN)/behaviorseg spark-python --duckdb $(SPARK_PYTHON_DUCKDB_PATH) --spark-warehouse $(SPARK_WAREHOUSE_DIR)
+	$(BIN)/behaviorseg publish-marts --warehouse $(SPARK_PYTHON_DUCKDB_PATH) --out $(MARTS_DIR)
+
+test-spark: $(SPARK_STAMP)  ## build on Spark (SQL stage, then the Python stage on DuckDB) and compare every table with DuckDB
 	@command -v java >/dev/null || { echo "test-spark needs Java 17 (java not found)"; exit 1; }
 	$(BIN)/pytest tests/spark
 

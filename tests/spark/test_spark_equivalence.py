@@ -2,11 +2,15 @@
 
 One small generated data set (made less uniform: a day of orders, customers and web events
 exported as CSV, a web events file without an optional column, an erased customer) is built
-twice: with DuckDB (the default target) and with Spark (the `spark` target: dbt-spark's
-`session` method, pyspark in local mode, models, seeds and dbt tests). Then every table both
-build (staging, identity graph, events, sessions, orders, customer features with their RFM
-scores, the quality and trigger marts) is compared row for row: the same columns in the same
-order, the same keys, the same values, floating point within 1e-9 (nothing else is rounded).
+twice: with DuckDB (the default target, a full `dbt build`) and with Spark (the `spark` target:
+dbt-spark's `session` method, pyspark in local mode, models, seeds and dbt tests), followed by
+its Python stage (`behaviorseg spark-python`: the Python models and what reads them, built on the
+`spark_python` DuckDB output over the Spark tables' Parquet files). Then every table the Spark
+SQL stage builds (staging, identity graph, events, sessions, orders, customer features with
+their RFM scores, the quality and trigger marts) and every table of the Python stage (segments,
+anomalies, forecasts, activity, journeys, value, lifecycle, activation, the quality gates) is
+compared row for row: the same columns in the same order, the same keys, the same values,
+floating point within 1e-9 (nothing else is rounded).
 
 Not part of the default pytest run (pyproject's testpaths is tests/python): `make test-spark`.
 Needs Java 17 and dbt-spark with pyspark (docs/spark.md).
@@ -87,14 +91,113 @@ TABLES: dict[str, list[str]] = {
 # Values that name the run, not the data (each engine's build lists the files in its own run:
 # file_loaded_at is that run's start).
 RUN_COLUMNS = {"sessionised_invocation_id", "detected_at", "loaded_at", "file_loaded_at"}
-DUCKDB_SELECTION = (
-    "+customer_features +raw_row_reconciliation +abandoned_carts +session_offers +int_journey_steps"
+# Every table the Python stage builds on the spark_python target (the nodes disabled on the
+# spark target, dbt_project.yml) and the quality gates' log, compared with DuckDB's full build.
+PYTHON_STAGE_TABLES: tuple[str, ...] = (
+    "intermediate.int_activity_decomposition",
+    "intermediate.int_activity_forecasts",
+    "intermediate.int_churn_features_snapshotted",
+    "intermediate.int_churn_model_validation",
+    "intermediate.int_clv_model_parameters",
+    "intermediate.int_clv_validation",
+    "intermediate.int_customer_activity_days",
+    "intermediate.int_customer_activity_periods",
+    "intermediate.int_customer_anomalies_scored",
+    "intermediate.int_customer_churn_risk",
+    "intermediate.int_customer_feature_values",
+    "intermediate.int_customer_lifetime_value",
+    "intermediate.int_customer_segments_assigned",
+    "intermediate.int_experiment_outcomes",
+    "intermediate.int_forecast_backtest",
+    "intermediate.int_funnel_daily_metrics",
+    "intermediate.int_journey_friction_alerts",
+    "intermediate.int_journey_markov",
+    "intermediate.int_journey_transitions_aggregated",
+    "intermediate.int_segment_centroids",
+    "intermediate.int_segment_control_charts",
+    "intermediate.int_segment_dendrogram",
+    "intermediate.int_segment_drift_alerts",
+    "intermediate.int_segment_experiment_results",
+    "intermediate.int_segment_feature_profiles",
+    "intermediate.int_segment_feature_tests",
+    "intermediate.int_segment_model_selection",
+    "intermediate.int_segment_profiles",
+    "intermediate.int_segmentation_fit",
+    "intermediate.int_transaction_days_aggregated",
+    "main.activity_decomposition",
+    "main.activity_forecasts",
+    "main.churn_model_validation",
+    "main.clv_model_parameters",
+    "main.clv_validation",
+    "main.customer_anomalies",
+    "main.customer_churn_risk",
+    "main.customer_lifecycle",
+    "main.customer_lifetime_value",
+    "main.customer_segments",
+    "main.forecast_backtest",
+    "main.journey_friction_alerts",
+    "main.journey_markov",
+    "main.journey_sankey_edges",
+    "main.journey_transitions",
+    "main.journey_transitions_weekly",
+    "main.lifecycle_weekly",
+    "main.segment_centroids",
+    "main.segment_control_charts",
+    "main.segment_daily_activity",
+    "main.segment_dendrogram",
+    "main.segment_drift_alerts",
+    "main.segment_experiment_results",
+    "main.segment_feature_profiles",
+    "main.segment_memberships",
+    "main.segment_model_selection",
+    "main.segment_profiles",
+    "main.segment_rfm_mix",
+    "main.segment_transitions",
+    "quality.dq_gate_marts",
+    "quality.dq_gate_raw",
+    "quality.dq_gate_staging",
+    "quality.dq_validation_results",
+    "reference.segment_campaigns",
+    "reference.segment_naming_rules",
+    "snapshots.customer_segment_history",
 )
+# Columns of the Python stage that name the run, not the data (each build has its own clock):
+# a fit's wall time, the time a membership row was written, the snapshot's dbt_* validity
+# stamps of that write (dbt_scd_id hashes it), and a quality gate run's id and time.
+PYTHON_RUN_COLUMNS: dict[str, frozenset[str]] = {
+    "intermediate.int_forecast_backtest": frozenset({"fit_seconds"}),
+    "main.forecast_backtest": frozenset({"fit_seconds"}),
+    "main.segment_memberships": frozenset({"updated_at"}),
+    "snapshots.customer_segment_history": frozenset(
+        {"dbt_scd_id", "dbt_updated_at", "dbt_valid_from"}
+    ),
+    **{
+        gate: frozenset({"run_id", "run_at"})
+        for gate in (
+            "quality.dq_gate_marts",
+            "quality.dq_gate_raw",
+            "quality.dq_gate_staging",
+            "quality.dq_validation_results",
+        )
+    },
+}
+# Gate columns that quote the run's clock (the "not in the future" rules: after <run_at>):
+# compared with that clock masked, so only the clock itself is left out.
+RUN_CLOCK_TEXT_COLUMNS = ("rule", "kwargs")
 
 
 @dataclass(frozen=True)
 class Table:
     columns: list[str]
+    rows: list[tuple]
+
+
+@dataclass(frozen=True)
+class TypedTable:
+    """A DuckDB table's columns, their DuckDB types and rows."""
+
+    columns: list[str]
+    types: list[str]
     rows: list[tuple]
 
 
@@ -105,6 +208,9 @@ class Builds:
     erased_customer: str
     raw_orders_of_erased: int
     work_dir: Path
+    duckdb_python: dict[str, TypedTable]
+    spark_python: dict[str, TypedTable]
+    python_stage_output: str
 
 
 def spark_config(warehouse: Path) -> dict[str, str]:
@@ -253,6 +359,43 @@ def read_duckdb(warehouse: Path) -> dict[str, Table]:
     return tables
 
 
+def read_python_stage(warehouse: Path) -> dict[str, TypedTable]:
+    """The Python stage's tables in a DuckDB file, with their DuckDB types."""
+    tables = {}
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        for name in PYTHON_STAGE_TABLES:
+            result = connection.execute(f"select * from {name}")
+            columns = [column[0] for column in result.description]
+            types = [str(column[1]) for column in result.description]
+            tables[name] = TypedTable(columns, types, [tuple(row) for row in result.fetchall()])
+    return tables
+
+
+def run_python_stage(work: Path, spark: DbtProject, duckdb_path: Path) -> str:
+    """`behaviorseg spark-python` after the spark build (as `make build-spark` runs it)."""
+    env = spark.environment(
+        {**spark_env(work), "SPARK_PYTHON_DUCKDB_PATH": str(duckdb_path), "DBT_TARGET": None}
+    )
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("behaviorseg")),
+            "spark-python",
+            "--duckdb",
+            str(duckdb_path),
+            "--spark-warehouse",
+            str(work / "spark-warehouse"),
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-8000:]
+    return output
+
+
 def read_spark(warehouse: Path) -> dict[str, Table]:
     tables = {}
     with spark_session(warehouse) as session:
@@ -281,15 +424,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
             "insert into privacy.erasure_requests values (?, current_timestamp, 'test', 0)",
             [erasure_hash(erased)],
         )
-    duck_env = {"PII_HASH_SALT": PII_SALT}
-    result = duck.run(
-        "build",
-        "--select",
-        DUCKDB_SELECTION,
-        "--indirect-selection",
-        "cautious",
-        extra_env=duck_env,
-    )
+    result = duck.run("build", extra_env={"PII_HASH_SALT": PII_SALT})
     assert result.ok, result.output[-6000:]
 
     spark = DbtProject(raw_dir=raw_dir, warehouse=work / "unused.duckdb", work_dir=work / "spark")
@@ -306,7 +441,18 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     )
     result = spark.run("build", extra_env=spark_env(work))
     assert result.ok, result.output[-8000:]
-    return Builds(read_duckdb(duck.warehouse), read_spark(warehouse), erased, raw_orders, work)
+    spark_python = work / "spark-python.duckdb"
+    output = run_python_stage(work, spark, spark_python)
+    return Builds(
+        read_duckdb(duck.warehouse),
+        read_spark(warehouse),
+        erased,
+        raw_orders,
+        work,
+        read_python_stage(duck.warehouse),
+        read_python_stage(spark_python),
+        output,
+    )
 
 
 def sort_key(table: Table, keys: list[str]):
@@ -468,3 +614,100 @@ def test_a_missing_required_column_stops_spark_naming_the_file(tmp_path: Path) -
     message = contract_error(spark_result.output)
     assert message == contract_error(duck_result.output)
     assert "2025-10-05.parquet" in message and "'event_ts'" in message
+
+
+def mask_run_clock(text: object, run_at: object) -> object:
+    """A gate's rule or arguments with its own run clock (``run_at``) masked."""
+    if not isinstance(text, str) or not isinstance(run_at, dt.datetime):
+        return text
+    for form in (f"{run_at:%Y-%m-%dT%H:%M:%S}", f"{run_at:%Y-%m-%d %H:%M}"):
+        text = text.replace(form, "<run clock>")
+    return text
+
+
+def comparable_rows(name: str, table: TypedTable) -> tuple[list[str], list[tuple]]:
+    """The compared columns and rows of a Python stage table (run columns left out, gate
+    clocks masked), sorted by every compared column (non-float columns first)."""
+    left_out = PYTHON_RUN_COLUMNS.get(name, frozenset())
+    kept = [i for i, column in enumerate(table.columns) if column not in left_out]
+    run_at = table.columns.index("run_at") if "run_at" in table.columns else None
+    rows = []
+    for row in table.rows:
+        values = list(row)
+        if run_at is not None:
+            for column in RUN_CLOCK_TEXT_COLUMNS:
+                if column in table.columns:
+                    position = table.columns.index(column)
+                    values[position] = mask_run_clock(values[position], row[run_at])
+        rows.append(tuple(values[i] for i in kept))
+    floats = {i for i, position in enumerate(kept) if table.types[position] in ("DOUBLE", "FLOAT")}
+
+    def key(row: tuple) -> tuple:
+        def part(value: object, rounded: bool) -> tuple:
+            if value is None:
+                return (1, "")
+            if rounded and isinstance(value, float):
+                return (0, "nan" if math.isnan(value) else f"{value:.6g}")
+            return (0, str(value))
+
+        exact = [part(v, False) for i, v in enumerate(row) if i not in floats]
+        return (*exact, *(part(v, True) for i, v in enumerate(row) if i in floats))
+
+    return [table.columns[i] for i in kept], sorted(rows, key=key)
+
+
+@pytest.mark.parametrize("name", PYTHON_STAGE_TABLES)
+def test_spark_python_stage_table_equals_duckdb(builds: Builds, name: str) -> None:
+    """The Python stage on Spark's tables gives the DuckDB build's rows, in the same types."""
+    duck, spark = builds.duckdb_python[name], builds.spark_python[name]
+    assert spark.columns == duck.columns
+    assert spark.types == duck.types
+    assert len(spark.rows) == len(duck.rows)
+    columns, duck_rows = comparable_rows(name, duck)
+    _, spark_rows = comparable_rows(name, spark)
+    mismatches = []
+    for number, (duck_row, spark_row) in enumerate(zip(duck_rows, spark_rows, strict=True)):
+        for column, duck_value, spark_value in zip(columns, duck_row, spark_row, strict=True):
+            if not same_value(column, duck_value, spark_value):
+                mismatches.append(
+                    f"row {number} {column}: duckdb {duck_value!r}, spark {spark_value!r}"
+                )
+    assert not mismatches, f"{len(mismatches)} differences, e.g.\n" + "\n".join(mismatches[:10])
+
+
+def test_the_python_stage_comparison_covers_segments_anomalies_and_forecasts(
+    builds: Builds,
+) -> None:
+    """The compared tables are not trivially equal: segments, anomalies, forecasts, journeys
+    and customer value all have rows."""
+    python = builds.spark_python
+    assert len(python["main.customer_segments"].rows) == CUSTOMERS
+    assert len(python["main.customer_anomalies"].rows) == CUSTOMERS
+    assert len({row[0] for row in python["main.segment_profiles"].rows}) >= 2
+    assert len(python["main.activity_forecasts"].rows) > 100
+    assert len(python["main.journey_markov"].rows) > 10
+    assert len(python["main.customer_lifetime_value"].rows) > 20
+    assert len(python["quality.dq_validation_results"].rows) > 100
+    assert "Spark tables as DuckDB views" in builds.python_stage_output
+
+
+def test_build_spark_publishes_the_same_marts_as_duckdb(builds: Builds, tmp_path: Path) -> None:
+    """Spark's marts (views over its Parquet) and the Python stage's marts are all in the
+    spark_python file: publish-marts writes the same marts with the same row counts."""
+    from behaviorseg.build_status import require_green_build
+    from behaviorseg.marts import public_marts, publish_marts
+
+    spark_python = builds.work_dir / "spark-python.duckdb"
+    require_green_build(spark_python)
+    duck = publish_marts(
+        builds.work_dir / "warehouse.duckdb",
+        tmp_path / "duck",
+        public_marts(builds.work_dir / "duck" / "target" / "manifest.json"),
+    )
+    spark = publish_marts(
+        spark_python,
+        tmp_path / "spark",
+        public_marts(builds.work_dir / "spark" / "target" / "manifest.json"),
+    )
+    assert len(duck) > 30
+    assert {(m.relation, m.rows) for m in spark} == {(m.relation, m.rows) for m in duck}
