@@ -104,8 +104,9 @@
 {%- endmacro %}
 
 
+{#- A bigint on both engines (Spark's row_number() is an int, DuckDB's a bigint). -#}
 {% macro dedupe_rank(partition_by, order_by) -%}
-    row_number() over (partition by {{ partition_by }} order by {{ order_by }})
+    cast(row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as bigint)
 {%- endmacro %}
 
 
