@@ -109,8 +109,6 @@ def _spark_python(args: argparse.Namespace) -> int:
 
 
 def _forget(args: argparse.Namespace) -> int:
-    import os
-
     from behaviorseg.erasure import ErasureError, erase
     from behaviorseg.pii_key import ERASE_ENVIRONMENT_VARIABLE
 

@@ -108,9 +108,11 @@ def spark_tables(spark_nodes: Mapping[str, Node], selected: Iterable[str]) -> li
 
 
 def table_folder(warehouse_dir: Path | str, node: Node) -> Path:
-    """Where Spark's Hive catalog keeps a managed table: ``<warehouse>/<schema>.db/<table>/``
-    (the metastore lower-cases both names)."""
-    return Path(warehouse_dir) / f"{node.schema.lower()}.db" / node.alias.lower()
+    """Where Spark's Hive catalog keeps a managed table: ``<warehouse>/<schema>.db/<table>/``,
+    or ``<warehouse>/<table>/`` in the `default` database (the metastore lower-cases names)."""
+    schema = node.schema.lower()
+    database = Path(warehouse_dir) if schema == "default" else Path(warehouse_dir) / f"{schema}.db"
+    return database / node.alias.lower()
 
 
 def _identifier(name: str) -> str:

@@ -136,6 +136,7 @@ def test_spark_folders_become_views_of_the_same_name(tmp_path: Path) -> None:
     spark_table(warehouse, "staging", "base_orders", pa.table({"order_id": [1, 2]}))
     features, orders = node("customer_features", "main"), node("base_orders", "staging")
     assert table_folder(warehouse, features) == warehouse / "main.db" / "customer_features"
+    assert table_folder(warehouse, node("Orders", "default")) == warehouse / "orders"
     target = tmp_path / "spark-python.duckdb"
     with duckdb.connect(str(target)) as connection:  # a table an earlier DuckDB build left
         connection.execute("create table main.customer_features as select 'stale' as x")
