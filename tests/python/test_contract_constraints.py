@@ -257,3 +257,42 @@ def test_the_spark_side_check_finds_what_the_constraints_forbid(copy_of: DbtProj
         "from dbt_test__audit.contract_constraints_fct_orders_ order by 1"
     )
     assert broken.values.tolist() == [["not_null", "person_id", 1], ["unique", "order_id", 1]]
+
+
+def test_an_incremental_mart_stored_before_its_constraints_gets_them(copy_of: DbtProject) -> None:
+    """A warehouse built before the constraints were declared: the incremental run of
+    fct_orders adds them to the stored table (a pre-hook) instead of leaving them unenforced,
+    and fails when a stored row breaks one."""
+    unconstrained = (
+        "create or replace table main.unconstrained as select * from main.fct_orders",
+        "drop table main.fct_orders",
+        "alter table main.unconstrained rename to fct_orders",
+    )
+    stored_constraints = (
+        "select constraint_type, constraint_column_names from duckdb_constraints() "
+        "where schema_name = 'main' and table_name = 'fct_orders' "
+        "and constraint_type in ('NOT NULL', 'UNIQUE', 'PRIMARY KEY')"
+    )
+    execute(copy_of, *unconstrained)
+    assert copy_of.query(stored_constraints).empty
+    result = copy_of.run("run", "--select", "fct_orders")
+    assert result.ok, result.output[-3000:]
+    assert "Adding the contract constraint missing from" in result.output
+    node = manifest(copy_of)["nodes"]["model.behavioral_segmentation.fct_orders"]
+    added = {
+        (row.constraint_type, tuple(row.constraint_column_names))
+        for row in copy_of.query(stored_constraints).itertuples(index=False)
+    }
+    assert added == declared_constraints(node)
+
+    execute(
+        copy_of,
+        *unconstrained,
+        "update main.fct_orders set customer_id = null "
+        "where order_id = (select min(order_id) from main.fct_orders)",
+    )
+    result = copy_of.run("run", "--select", "fct_orders")
+    assert not result.ok
+    assert "Constraint Error" in result.output and "customer_id" in result.output, result.output[
+        -3000:
+    ]
