@@ -349,26 +349,29 @@ def erasure_table_sql(text_type: str, suffix: str) -> str:
     )
 
 
-def read_duckdb(warehouse: Path) -> dict[str, Table]:
+def read_duckdb_tables(warehouse: Path, names: list[str]) -> dict[str, TypedTable]:
+    """Tables of a DuckDB file, with their DuckDB types."""
     tables = {}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        for name in TABLES:
-            result = connection.execute(f"select * from {name}")
-            columns = [column[0] for column in result.description]
-            tables[name] = Table(columns, [tuple(row) for row in result.fetchall()])
-    return tables
-
-
-def read_python_stage(warehouse: Path) -> dict[str, TypedTable]:
-    """The Python stage's tables in a DuckDB file, with their DuckDB types."""
-    tables = {}
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        for name in PYTHON_STAGE_TABLES:
+        for name in names:
             result = connection.execute(f"select * from {name}")
             columns = [column[0] for column in result.description]
             types = [str(column[1]) for column in result.description]
             tables[name] = TypedTable(columns, types, [tuple(row) for row in result.fetchall()])
     return tables
+
+
+def read_duckdb(warehouse: Path) -> dict[str, Table]:
+    """The tables both engines build, as the DuckDB build wrote them."""
+    return {
+        name: Table(table.columns, table.rows)
+        for name, table in read_duckdb_tables(warehouse, list(TABLES)).items()
+    }
+
+
+def read_python_stage(warehouse: Path) -> dict[str, TypedTable]:
+    """The Python stage's tables in a DuckDB file, with their DuckDB types."""
+    return read_duckdb_tables(warehouse, list(PYTHON_STAGE_TABLES))
 
 
 def run_python_stage(work: Path, spark: DbtProject, duckdb_path: Path) -> str:
