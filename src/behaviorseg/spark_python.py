@@ -136,20 +136,39 @@ def view_statements(node: Node, folder: Path, existing_table: bool = False) -> l
     ]
 
 
+def unreadable_reason(folder: Path) -> str | None:
+    """Why a Spark table's folder cannot be read as a plain Parquet table, or None."""
+    if not folder.is_dir():
+        return "no table folder"
+    if (folder / "_delta_log").is_dir():
+        # A Delta table's folder keeps the files its later writes superseded: reading every
+        # Parquet file would bring back deleted and replaced rows.
+        return "a Delta table (the Python stage reads plain Parquet tables only)"
+    if not any(folder.rglob("*.parquet")):
+        return "no Parquet files"
+    return None
+
+
 def create_spark_views(
     duckdb_path: Path | str, warehouse_dir: Path | str, tables: Sequence[Node]
 ) -> list[str]:
     """Create a DuckDB view over each Spark table's Parquet files; the relations created.
-    Raises SparkPythonError naming the tables Spark has not written."""
+    Raises SparkPythonError naming each table that cannot be read and why."""
     warehouse_dir = Path(warehouse_dir).resolve()
     folders = {node.relation: table_folder(warehouse_dir, node) for node in tables}
-    missing = [
-        relation for relation, folder in folders.items() if not any(folder.rglob("*.parquet"))
-    ]
-    if missing:
+    problems = {
+        relation: reason
+        for relation, folder in folders.items()
+        if (reason := unreadable_reason(folder)) is not None
+    }
+    if problems:
+        listed = "; ".join(
+            f"{relation} ({folders[relation]}): {reason}" for relation, reason in problems.items()
+        )
         raise SparkPythonError(
-            f"No Parquet files in {warehouse_dir} for {', '.join(missing)}: build the spark "
-            "target first (DBT_TARGET=spark dbt build, or make build-spark)."
+            f"The Python stage cannot read these Spark tables in {warehouse_dir}: {listed}. "
+            "Build the spark target first (DBT_TARGET=spark dbt build, or make build-spark), "
+            "with the project's Parquet tables."
         )
     Path(duckdb_path).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(duckdb_path)) as connection:

@@ -163,6 +163,25 @@ def test_spark_folders_become_views_of_the_same_name(tmp_path: Path) -> None:
 def test_a_table_spark_has_not_written_stops_with_what_to_do(tmp_path: Path) -> None:
     warehouse = tmp_path / "spark-warehouse"
     (warehouse / "main.db" / "customer_features").mkdir(parents=True)
-    with pytest.raises(SparkPythonError, match=r"main.customer_features: build the spark target"):
-        create_spark_views(tmp_path / "x.duckdb", warehouse, [node("customer_features", "main")])
+    with pytest.raises(SparkPythonError) as raised:
+        create_spark_views(
+            tmp_path / "x.duckdb",
+            warehouse,
+            [node("customer_features", "main"), node("fct_orders", "main")],
+        )
+    message = str(raised.value)
+    assert (
+        "main.customer_features (" in message and "customer_features): no Parquet files" in message
+    )
+    assert "fct_orders): no table folder" in message
+    assert "Build the spark target first" in message
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_a_delta_table_is_refused_not_read_with_its_superseded_files(tmp_path: Path) -> None:
+    warehouse = tmp_path / "spark-warehouse"
+    folder = warehouse / "main.db" / "fct_orders"
+    (folder / "_delta_log").mkdir(parents=True)
+    pq.write_table(pa.table({"order_id": [1]}), folder / "part-00000.parquet")
+    with pytest.raises(SparkPythonError, match=r"fct_orders\): a Delta table"):
+        create_spark_views(tmp_path / "x.duckdb", warehouse, [node("fct_orders", "main")])
