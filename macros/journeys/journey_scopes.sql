@@ -14,17 +14,10 @@
 
 
 {% macro session_device_types(events) -%}
+    {#- A session's first event (by event_at, event_key) is the one that starts it. -#}
     select
         session_id,
-        min(device_type) as device_type
-    from (
-        select
-            session_id,
-            coalesce(lower(device), 'unknown') as device_type,
-            row_number() over (partition by session_id order by event_at, event_key)
-                as event_number
-        from {{ events }}
-    ) as numbered_events
-    where event_number = 1
-    group by session_id
+        coalesce(lower(device), 'unknown') as device_type
+    from {{ events }}
+    where is_session_start
 {%- endmacro %}

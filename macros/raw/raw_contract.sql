@@ -19,12 +19,13 @@
     {%- set columns_by_file = {} -%}
     {%- set parquet_paths = files | selectattr('format', 'equalto', 'parquet') | map(attribute='path') | list -%}
     {%- if parquet_paths -%}
+        {#- One row per file (its column list), in the listing's file order. -#}
         {%- set schema_rows = run_query(
-            "select file_name, lower(name) from parquet_schema([" ~ sql_string_literals(parquet_paths) ~ "])"
-            ~ " where num_children is null or num_children = 0"
+            "select file_name, to_json(list(lower(name))) from parquet_schema([" ~ sql_string_literals(parquet_paths) ~ "])"
+            ~ " where num_children is null or num_children = 0 group by file_name order by file_name"
         ) -%}
         {%- for row in schema_rows.rows -%}
-            {%- do columns_by_file.setdefault(row[0], []).append(row[1]) -%}
+            {%- do columns_by_file.update({row[0]: fromjson(row[1])}) -%}
         {%- endfor -%}
     {%- endif -%}
     {%- for file in files if file.format == 'csv' -%}

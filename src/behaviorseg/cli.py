@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from behaviorseg import summary
-
 
 def _generate(args: argparse.Namespace) -> int:
     from behaviorseg.synthetic import generate
@@ -33,6 +31,8 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from behaviorseg import summary
+
     print(summary.render(Path(args.warehouse), raw_dir=Path(args.raw_dir)))
     return 0
 
