@@ -186,7 +186,7 @@ def _daily(args: argparse.Namespace) -> int:
 def _triggers(args: argparse.Namespace) -> int:
     from behaviorseg.scheduling import triggers
 
-    return triggers(args.warehouse, args.project_dir, args.dbt_args)
+    return triggers(args.warehouse, args.project_dir, args.dbt_args, raw_dir=args.raw_dir)
 
 
 def _bench_docs(args: argparse.Namespace) -> int:
@@ -313,7 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         scheduled = commands.add_parser(name, help=text)
         scheduled.add_argument("--warehouse", default="data/warehouse.duckdb")
-        scheduled.add_argument("--raw-dir", default="data/raw")
+        scheduled.add_argument(
+            "--raw-dir",
+            default=os.environ.get("RAW_DATA_DIR", "data/raw"),
+            help="the raw folder dbt reads (default: $RAW_DATA_DIR, else data/raw)",
+        )
         scheduled.add_argument("--project-dir", default=".", help="the dbt project to build")
         if name == "daily":
             scheduled.add_argument(

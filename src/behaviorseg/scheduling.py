@@ -24,6 +24,17 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from behaviorseg.build_state import (
+    changed_entities,
+    entity_digests,
+    lineage_from_manifest,
+    models_to_leave,
+    pii_key_check,
+    read_state,
+    trusted_entities,
+    write_state,
+)
+
 # The dbt build behind `make daily`: every model, seed, snapshot and data test; no unit tests.
 DAILY_DBT_ARGS: tuple[str, ...] = ("build", "--exclude-resource-type", "unit_test")
 # The dbt build behind `make triggers`: the `triggers` selector of selectors.yml, i.e. the two
@@ -183,15 +194,157 @@ def daily(
                 flush=True,
             )
             return 0
+        facts = build_facts(raw_dir, project_dir)
         code = run_dbt(args, project_dir)
         if code == 0:
             state_path(warehouse).write_text(json.dumps({"fingerprint": fingerprint}) + "\n")
+            invocation_id = latest_green_invocation(warehouse)
+            if not extra_args and invocation_id is not None:
+                write_state(warehouse, {**facts, "invocation_id": invocation_id})
         return code
 
 
-def triggers(warehouse: Path | str, project_dir: Path | str, extra_args: Sequence[str] = ()) -> int:
+def build_facts(raw_dir: Path | str, project_dir: Path | str) -> dict[str, object]:
+    """What a run builds the base tables from, taken before it starts (a file landing during
+    the run counts as new next time): per-entity listing digests, project, target, raw folder
+    and a check value of the PII key."""
+    return {
+        "entities": entity_digests(raw_listing(raw_dir)),
+        "project": project_digest(project_dir),
+        "target": os.environ.get("DBT_TARGET", "dev"),
+        "raw_dir": str(Path(raw_dir).resolve()),
+        "pii_key": pii_key_check(),
+    }
+
+
+def latest_green_invocation(warehouse: Path | str) -> str | None:
+    """The invocation id of the warehouse's latest build-like dbt run when it ended green."""
+    from behaviorseg.build_status import latest_build_status
+
+    if not Path(warehouse).exists():
+        return None
+    status = latest_build_status(warehouse)
+    return status[0] if status is not None and status[2] == "green" else None
+
+
+@contextlib.contextmanager
+def working_directory(path: Path | str) -> Iterator[None]:
+    """Run the block from ``path`` (dbt resolves the project and relative paths from it)."""
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def exit_code(result: object) -> int:
+    """dbt's CLI exit code of a dbtRunner result: 0 green, 1 failed nodes, 2 an error."""
+    if getattr(result, "success", False):
+        return 0
+    return 2 if getattr(result, "exception", None) is not None else 1
+
+
+def selected_nodes(runner: object, manifest: object) -> list[str]:
+    """The unique ids of the models, seeds, snapshots and tests the `triggers` selector picks
+    (dbt's own selection, so selectors.yml stays its one definition)."""
+    listed = runner.invoke(  # type: ignore[attr-defined]
+        [
+            "--log-level",
+            "none",
+            "ls",
+            *TRIGGER_DBT_ARGS[1:5],
+            "--output",
+            "json",
+            "--output-keys",
+            "unique_id",
+        ]
+    )
+    if not listed.success:
+        raise RuntimeError(f"dbt ls --selector triggers failed: {listed.exception}")
+    ids = [json.loads(line)["unique_id"] for line in listed.result]
+    return [unique_id for unique_id in ids if unique_id in manifest.nodes]  # type: ignore[attr-defined]
+
+
+def build_args_leaving(manifest: object, selected: Sequence[str], left: set[str]) -> list[str]:
+    """The trigger build without the models left as built: the selection's other nodes named
+    one by one (fqn), with no test added indirectly."""
+    kept = [
+        "fqn:" + ".".join(manifest.nodes[unique_id].fqn)  # type: ignore[attr-defined]
+        for unique_id in selected
+        if unique_id not in left
+    ]
+    return ["build", "--select", *kept, "--indirect-selection", "empty", *TRIGGER_DBT_ARGS[3:]]
+
+
+def triggers(
+    warehouse: Path | str,
+    project_dir: Path | str,
+    extra_args: Sequence[str] = (),
+    raw_dir: Path | str | None = None,
+) -> int:
     """The trigger refresh under the warehouse lock: newly landed raw files are loaded by the
-    incremental staging models, then abandoned_carts, session_offers and what they need."""
+    incremental staging models, then abandoned_carts, session_offers and what they need.
+
+    dbt runs in this process and parses the project once. Given ``raw_dir`` and no extra dbt
+    arguments, the models whose raw inputs did not change since the last green scheduled run
+    are left as built (behaviorseg.build_state) and a green run records what it read."""
+    from dbt.cli.main import dbtRunner
+    from dbt_common.invocation import get_invocation_id
+
+    warehouse = Path(warehouse).resolve()
     with warehouse_lock(warehouse, "triggers"):
-        code = run_dbt([*TRIGGER_DBT_ARGS, *extra_args], project_dir)
+        if raw_dir is None or extra_args:
+            with working_directory(project_dir):
+                return exit_code(dbtRunner().invoke([*TRIGGER_DBT_ARGS, *extra_args]))
+        facts = build_facts(raw_dir, project_dir)
+        trusted = trusted_entities(read_state(warehouse), facts, latest_green_invocation(warehouse))
+        with working_directory(project_dir):
+            code = leaving_unchanged_models(facts, trusted)
+        if code == 0:
+            write_state(warehouse, {**facts, "invocation_id": get_invocation_id()})
     return code
+
+
+def dbt_raw_dir(manifest: object) -> str | None:
+    """The raw folder this parse of the project reads (var raw_data_dir, else RAW_DATA_DIR),
+    as the raw gate's meta renders it, resolved from the working directory."""
+    for node in manifest.nodes.values():  # type: ignore[attr-defined]
+        folder = (node.config.meta or {}).get("raw_data_dir")
+        if folder:
+            return str(Path(str(folder)).resolve())
+    return None
+
+
+def leaving_unchanged_models(facts: dict[str, object], trusted: dict[str, str] | None) -> int:
+    """Parse the project once, then build the `triggers` selection, without the models whose
+    raw inputs are unchanged since the ``trusted`` entity digests (all of it when None)."""
+    from dbt.cli.main import dbtRunner
+
+    parsed = dbtRunner().invoke(["--quiet", "parse", "--no-write-json"])
+    if not parsed.success:
+        return exit_code(parsed)
+    manifest = parsed.result
+    runner = dbtRunner(manifest=manifest)
+    args = list(TRIGGER_DBT_ARGS)
+    read_by_dbt = dbt_raw_dir(manifest)
+    if trusted is not None and read_by_dbt != facts["raw_dir"]:
+        print(
+            f"triggers: dbt reads raw files from {read_by_dbt}, not {facts['raw_dir']} "
+            "(--raw-dir): every model of the selection is rebuilt",
+            flush=True,
+        )
+        trusted = None
+    if trusted is not None:
+        selected = selected_nodes(runner, manifest)
+        changed = changed_entities(trusted, facts["entities"])
+        left = models_to_leave(lineage_from_manifest(manifest), selected, changed)
+        if left:
+            names = ", ".join(sorted(manifest.nodes[unique_id].name for unique_id in left))
+            print(
+                "triggers: left as built (no raw file they read changed since the last "
+                f"green run): {names}",
+                flush=True,
+            )
+            args = build_args_leaving(manifest, selected, left)
+    return exit_code(runner.invoke(args))

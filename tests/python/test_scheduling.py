@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dbt_helpers import PROJECT_DIR, DbtProject, make_project
+from dbt_helpers import PROJECT_DIR, TEST_PII_KEY, DbtProject, make_project
 
 from behaviorseg.bench import trigger_row_found, write_cart_probe
 from behaviorseg.scheduling import DAILY_DBT_ARGS, lock_path, warehouse_lock
@@ -197,3 +197,135 @@ def test_daily_and_triggers_started_together_serialise_and_agree(
     )
     assert "nothing to do" in again.stdout, again.stdout[-2000:]
     assert "START" not in again.stdout
+
+
+def run_triggers(project: DbtProject, warehouse: Path | None = None) -> str:
+    """`behaviorseg triggers` on the project's raw folder (and ``warehouse``, its own by
+    default); fails the test when it fails. Its output."""
+    warehouse = warehouse or project.warehouse
+    completed = subprocess.run(
+        [
+            str(BEHAVIORSEG),
+            "triggers",
+            "--warehouse",
+            str(warehouse),
+            "--raw-dir",
+            str(project.raw_dir),
+        ],
+        cwd=PROJECT_DIR,
+        env={**project.environment(), "DUCKDB_PATH": str(warehouse)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-4000:]
+    return output
+
+
+def left_as_built(output: str) -> set[str]:
+    """The models a trigger run said it left as built."""
+    marker = "left as built (no raw file they read changed since the last green run): "
+    lines = [line for line in output.splitlines() if marker in line]
+    return set(lines[0].split(marker, 1)[1].split(", ")) if lines else set()
+
+
+# The tables a trigger run builds from the non-event raw entities, and what must not be left
+# when an orders file lands.
+NON_EVENT_BASE_TABLES = (
+    "base_commerce__orders",
+    "base_commerce__order_items",
+    "base_crm__customers",
+    "base_experiments__assignments",
+    "base_support__tickets",
+)
+ORDER_MODELS = {"base_commerce__orders", "stg_commerce__orders", "fct_orders"}
+
+
+# When a run loaded a file's rows: two runs that load the same new file differ there only.
+LOAD_TIMES = ("file_loaded_at", "loaded_at")
+
+
+def ordered_rows(warehouse: Path, table: str, leave_out: tuple[str, ...] = ()) -> list[tuple]:
+    """Every row of a table but the columns ``leave_out``, sorted (to compare two copies)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        columns = [
+            row[0]
+            for row in connection.execute(f"describe {table}").fetchall()
+            if row[0] not in leave_out
+        ]
+        listed = ", ".join(f'"{column}"' for column in columns)
+        return connection.execute(f"select {listed} from {table} order by all").fetchall()
+
+
+def test_a_trigger_run_leaves_models_whose_raw_files_did_not_change(
+    small_warehouse: tuple[DbtProject, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a green scheduled run, a trigger run with no new file leaves every SQL model as
+    built (the gates still run); with a new orders file it rebuilds the order models only of the
+    non-event ones, and its tables equal a run that rebuilt everything from the same start."""
+    from behaviorseg.build_state import read_state, trusted_entities
+    from behaviorseg.scheduling import build_facts, latest_green_invocation
+
+    project, _ = small_warehouse
+    run_triggers(project)  # a green scheduled run: from here on its record is trusted
+    unchanged = run_triggers(project)
+    left = left_as_built(unchanged)
+    assert (
+        set(NON_EVENT_BASE_TABLES) | {"base_web__events", "abandoned_carts", "identity_map"} <= left
+    )
+    assert not {"dq_gate_raw", "dq_gate_staging"} & left
+    assert "python table model quality.dq_gate_raw" in unchanged
+    assert "model staging.base_commerce__orders" not in unchanged
+
+    rebuilt_everything = project.work_dir / "rebuilt_everything.duckdb"
+    shutil.copy2(project.warehouse, rebuilt_everything)
+    orders = sorted((project.raw_dir / "orders").glob("*.parquet"))[-1]
+    landed = project.raw_dir / "orders" / "zz-trigger-state-order.parquet"
+    import duckdb
+
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"copy (select * replace ('trigger-state-order-1' as order_id)"
+            f" from read_parquet('{orders}') limit 1) to '{landed}' (format parquet)"
+        )
+    with_order = run_triggers(project)
+    left = left_as_built(with_order)
+    assert not ORDER_MODELS & left, left
+    assert {"base_crm__customers", "base_support__tickets", "base_web__events"} <= left
+    assert "model staging.base_commerce__orders" in with_order
+    assert (
+        project.scalar(
+            "select count(*) from main.fct_orders where order_id = 'trigger-state-order-1'"
+        )
+        == 1
+    )
+
+    # The same start, the same new file, every model rebuilt: the tables left as built equal
+    # their rebuild, and what read them is the same (but when the new file's rows were loaded).
+    everything = run_triggers(project, rebuilt_everything)  # no record for this copy
+    assert left_as_built(everything) == set()
+    for table in [*sorted(left & set(NON_EVENT_BASE_TABLES)), "base_web__events"]:
+        assert ordered_rows(project.warehouse, f"staging.{table}") == ordered_rows(
+            rebuilt_everything, f"staging.{table}"
+        ), table
+    for table in ("staging.base_commerce__orders", "main.fct_orders", "main.identity_map"):
+        assert ordered_rows(project.warehouse, table, LOAD_TIMES) == ordered_rows(
+            rebuilt_everything, table, LOAD_TIMES
+        ), table
+
+    # Any other build since (here a manual `dbt run`) and the record is no longer trusted.
+    monkeypatch.setenv("PII_HASH_SALT", TEST_PII_KEY)
+    facts = build_facts(project.raw_dir, PROJECT_DIR)
+    assert trusted_entities(
+        read_state(project.warehouse), facts, latest_green_invocation(project.warehouse)
+    )
+    assert project.run("run", "--select", "stg_support__tickets").ok
+    assert (
+        trusted_entities(
+            read_state(project.warehouse), facts, latest_green_invocation(project.warehouse)
+        )
+        is None
+    )
