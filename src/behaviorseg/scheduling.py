@@ -65,7 +65,6 @@ PROJECT_INPUTS: tuple[str, ...] = (
     "selectors.yml",
     "src/behaviorseg",
 )
-RAW_SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")
 
 
 def lock_path(warehouse: Path | str) -> Path:
@@ -106,9 +105,10 @@ def warehouse_lock(warehouse: Path | str, label: str) -> Iterator[float]:
 
 
 def raw_listing(raw_dir: Path | str) -> list[tuple[str, int, int]]:
-    """(relative path, size, mtime ns) of every raw file the project's listing rule would read:
-    files directly in ``<raw dir>/<entity>/`` not starting with '.' or '_'
-    (macros/raw/raw_file_loads.sql)."""
+    """(relative path, size, mtime ns) of every file under ``<raw dir>/<entity>/``, subfolders
+    included. A superset of what the raw views read (macros/raw/raw_file_loads.sql: their
+    suffixes, an input format's subfolder and JSON files), so any change to an entity's files
+    shows; a change to a file they skip only costs a rebuild."""
     raw_dir = Path(raw_dir)
     found = []
     if not raw_dir.is_dir():
@@ -116,11 +116,10 @@ def raw_listing(raw_dir: Path | str) -> list[tuple[str, int, int]]:
     for entity in sorted(raw_dir.iterdir()):
         if not entity.is_dir() or entity.name.startswith((".", "_")):
             continue
-        for path in sorted(entity.iterdir()):
-            name = path.name.lower()
-            if path.is_file() and not name.startswith((".", "_")) and name.endswith(RAW_SUFFIXES):
+        for path in sorted(entity.rglob("*")):
+            if path.is_file():
                 stat = path.stat()
-                found.append((f"{entity.name}/{path.name}", stat.st_size, stat.st_mtime_ns))
+                found.append((path.relative_to(raw_dir).as_posix(), stat.st_size, stat.st_mtime_ns))
     return found
 
 
@@ -306,14 +305,31 @@ def triggers(
     return code
 
 
+def raw_settings(manifest: object) -> dict[str, object]:
+    """The raw settings as the raw gate's meta renders them (raw_data_dir, raw_formats, ...)."""
+    for node in manifest.nodes.values():  # type: ignore[attr-defined]
+        meta = node.config.meta or {}
+        if meta.get("raw_data_dir"):
+            return dict(meta)
+    return {}
+
+
 def dbt_raw_dir(manifest: object) -> str | None:
     """The raw folder this parse of the project reads (var raw_data_dir, else RAW_DATA_DIR),
-    as the raw gate's meta renders it, resolved from the working directory."""
-    for node in manifest.nodes.values():  # type: ignore[attr-defined]
-        folder = (node.config.meta or {}).get("raw_data_dir")
-        if folder:
-            return str(Path(str(folder)).resolve())
-    return None
+    resolved from the working directory."""
+    folder = raw_settings(manifest).get("raw_data_dir")
+    return str(Path(str(folder)).resolve()) if folder else None
+
+
+def entities_not_only_files(manifest: object) -> set[str]:
+    """Entities whose raw view reads more than their own files: an input format (var
+    raw_formats; one may read another entity's view) or a warehouse relation (raw_relations)."""
+    found: set[str] = set()
+    for name in ("raw_formats", "raw_relations"):
+        value = raw_settings(manifest).get(name)
+        mapping = json.loads(value) if isinstance(value, str) and value.strip() else value
+        found |= {entity for entity, setting in (mapping or {}).items() if setting}
+    return found
 
 
 def leaving_unchanged_models(facts: dict[str, object], trusted: dict[str, str] | None) -> int:
@@ -337,7 +353,7 @@ def leaving_unchanged_models(facts: dict[str, object], trusted: dict[str, str] |
         trusted = None
     if trusted is not None:
         selected = selected_nodes(runner, manifest)
-        changed = changed_entities(trusted, facts["entities"])
+        changed = changed_entities(trusted, facts["entities"]) | entities_not_only_files(manifest)
         left = models_to_leave(lineage_from_manifest(manifest), selected, changed)
         if left:
             names = ", ".join(sorted(manifest.nodes[unique_id].name for unique_id in left))

@@ -155,3 +155,40 @@ def test_the_raw_folder_dbt_reads_is_the_gates_rendered_meta(tmp_path, monkeypat
     )
     assert dbt_raw_dir(manifest) == str(tmp_path / "data" / "raw")
     assert dbt_raw_dir(SimpleNamespace(nodes={"model.p.a": node({})})) is None
+
+
+def test_entities_read_through_a_format_or_a_relation_always_count_as_changed() -> None:
+    from types import SimpleNamespace
+
+    from behaviorseg.scheduling import entities_not_only_files
+
+    gate = SimpleNamespace(
+        config=SimpleNamespace(
+            meta={
+                "raw_data_dir": "data/raw",
+                "raw_formats": '{"orders": "shopify_orders", "web_events": ""}',
+                "raw_relations": '{"app_events": "snowplow.events"}',
+            }
+        )
+    )
+    assert entities_not_only_files(SimpleNamespace(nodes={"model.p.g": gate})) == {
+        "orders",
+        "app_events",
+    }
+
+
+def test_the_listing_sees_every_file_of_an_entity_subfolders_and_json_included(tmp_path) -> None:
+    """A new GA4 JSON file in a format's subfolder changes the entity's digest."""
+    from behaviorseg.scheduling import raw_listing
+
+    (tmp_path / "web_events" / "ga4_events").mkdir(parents=True)
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "a.csv").write_text("order_id\n1\n")
+    before = entity_digests(raw_listing(tmp_path))
+    (tmp_path / "web_events" / "ga4_events" / "day.jsonl.gz").write_bytes(b"x")
+    after = entity_digests(raw_listing(tmp_path))
+    assert changed_entities(before, after) == {"web_events"}
+    assert [path for path, _, _ in raw_listing(tmp_path)] == [
+        "orders/a.csv",
+        "web_events/ga4_events/day.jsonl.gz",
+    ]
