@@ -55,12 +55,11 @@
             ~ " strftime(date_trunc('second', timezone('UTC', last_modified)), '%Y-%m-%d %H:%M:%S')"
             ~ " from read_blob(" ~ pattern ~ ") order by filename"
         ) -%}
+        {%- set rows = [] -%}
         {%- for row in listing.rows -%}
-            {%- set listed = raw_listed_file(
-                entity, entity_dir, row[0].split('/')[-1], row[1], row[2], source_label, input_format
-            ) -%}
-            {%- if listed is not none -%}{%- do files.append(listed) -%}{%- endif -%}
+            {%- do rows.append((row[0].split('/')[-1], row[1], row[2])) -%}
         {%- endfor -%}
+        {%- do files.extend(raw_listed_files(entity, entity_dir, rows, source_label, input_format)) -%}
     {%- endif -%}
     {{ return(files) }}
 {%- endmacro %}

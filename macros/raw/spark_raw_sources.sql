@@ -69,14 +69,14 @@
         {%- set entity = source_node.meta['raw_entity'] -%}
         {%- do labels.setdefault(entity, raw_source_label(source_node, raw_dir ~ '/' ~ entity)) -%}
     {%- endfor -%}
-    {%- set files_by_entity = {} -%}
+    {%- set rows_by_entity = {} -%}
     {%- for row in listing.rows if row[0] in labels -%}
-        {%- set listed = raw_listed_file(
-            row[0], raw_dir ~ '/' ~ row[0], row[1], row[2], row[3], labels[row[0]]
-        ) -%}
-        {%- if listed is not none -%}
-            {%- do files_by_entity.setdefault(row[0], []).append(listed) -%}
-        {%- endif -%}
+        {%- do rows_by_entity.setdefault(row[0], []).append((row[1], row[2], row[3])) -%}
+    {%- endfor -%}
+    {%- set files_by_entity = {} -%}
+    {%- for entity, rows in rows_by_entity.items() -%}
+        {%- set files = raw_listed_files(entity, raw_dir ~ '/' ~ entity, rows, labels[entity]) -%}
+        {%- if files -%}{%- do files_by_entity.update({entity: files}) -%}{%- endif -%}
     {%- endfor -%}
     {{ return(files_by_entity) }}
 {%- endmacro %}
