@@ -9,6 +9,9 @@ inputs; `make test` runs them). It is skipped when nothing it reads changed sinc
 daily run: the same raw files (path, size, modification time), the same project files and the
 same dbt arguments. The project is deterministic (the as-of date comes from the data, never the
 wall clock), so a build on unchanged inputs would rewrite the same tables.
+
+The trigger run leaves as built the models whose raw files did not change since the last green
+scheduled run (behaviorseg.build_state has the rule); dbt runs in this process, parsed once.
 """
 
 from __future__ import annotations
@@ -44,14 +47,13 @@ DAILY_DBT_ARGS: tuple[str, ...] = ("build", "--exclude-resource-type", "unit_tes
 # target/ keeps the daily run's, which publish-marts and forget read; the run's results are
 # logged to audit.dbt_run_results and logs/dbt.log as always.
 TRIGGER_MODELS: tuple[str, ...] = ("abandoned_carts", "session_offers")
-TRIGGER_DBT_ARGS: tuple[str, ...] = (
-    "build",
+TRIGGER_SELECTION: tuple[str, ...] = (
     "--selector",
     "triggers",
     "--exclude-resource-type",
     "unit_test",
-    "--no-write-json",
 )
+TRIGGER_DBT_ARGS: tuple[str, ...] = ("build", *TRIGGER_SELECTION, "--no-write-json")
 # Project paths whose content decides what a build writes (a change forces the daily run).
 PROJECT_INPUTS: tuple[str, ...] = (
     "dbt_project.yml",
@@ -252,7 +254,7 @@ def selected_nodes(runner: object, manifest: object) -> list[str]:
             "--log-level",
             "none",
             "ls",
-            *TRIGGER_DBT_ARGS[1:5],
+            *TRIGGER_SELECTION,
             "--output",
             "json",
             "--output-keys",
@@ -273,7 +275,16 @@ def build_args_leaving(manifest: object, selected: Sequence[str], left: set[str]
         for unique_id in selected
         if unique_id not in left
     ]
-    return ["build", "--select", *kept, "--indirect-selection", "empty", *TRIGGER_DBT_ARGS[3:]]
+    return [
+        "build",
+        "--select",
+        *kept,
+        "--indirect-selection",
+        "empty",
+        "--exclude-resource-type",
+        "unit_test",
+        "--no-write-json",
+    ]
 
 
 def triggers(
