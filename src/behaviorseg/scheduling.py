@@ -140,16 +140,12 @@ def project_digest(project_dir: Path | str) -> str:
     return digest.hexdigest()
 
 
-def daily_fingerprint(raw_dir: Path | str, project_dir: Path | str, dbt_args: Sequence[str]) -> str:
-    """What a daily build depends on: raw files, project files, dbt arguments and the env vars
-    the project reads (raw dir, target)."""
-    facts = {
-        "raw": raw_listing(raw_dir),
-        "project": project_digest(project_dir),
-        "args": list(dbt_args),
-        "target": os.environ.get("DBT_TARGET", "dev"),
-    }
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+def daily_fingerprint(facts: dict[str, object], dbt_args: Sequence[str]) -> str:
+    """What a daily build depends on: the build facts (raw listing per entity, project, target,
+    raw folder, PII key check; build_facts) and the dbt arguments."""
+    return hashlib.sha256(
+        json.dumps({**facts, "args": list(dbt_args)}, sort_keys=True).encode()
+    ).hexdigest()
 
 
 def state_path(warehouse: Path | str) -> Path:
@@ -185,7 +181,8 @@ def daily(
 
     args = [*DAILY_DBT_ARGS, *extra_args]
     with warehouse_lock(warehouse, "daily"):
-        fingerprint = daily_fingerprint(raw_dir, project_dir, args)
+        facts = build_facts(raw_dir, project_dir)
+        fingerprint = daily_fingerprint(facts, args)
         status = latest_build_status(warehouse) if Path(warehouse).exists() else None
         unchanged = fingerprint == last_green_fingerprint(warehouse)
         if not force and unchanged and status is not None and status[2] == "green":
@@ -195,7 +192,6 @@ def daily(
                 flush=True,
             )
             return 0
-        facts = build_facts(raw_dir, project_dir)
         code = run_dbt(args, project_dir)
         if code == 0:
             state_path(warehouse).write_text(json.dumps({"fingerprint": fingerprint}) + "\n")

@@ -192,3 +192,21 @@ def test_the_listing_sees_every_file_of_an_entity_subfolders_and_json_included(t
         "orders/a.csv",
         "web_events/ga4_events/day.jsonl.gz",
     ]
+
+
+def test_the_daily_fingerprint_changes_with_every_build_fact_and_the_arguments() -> None:
+    """A rotated PII key or another raw folder rebuilds the day, like a new file does."""
+    from behaviorseg.scheduling import daily_fingerprint
+
+    facts = {**FACTS, "raw_dir": "/data/raw"}
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    same = daily_fingerprint(dict(facts), list(args))
+    assert daily_fingerprint(facts, args) == same
+    for changed in (
+        {**facts, "pii_key": "k2"},
+        {**facts, "raw_dir": "/other/raw"},
+        {**facts, "entities": {"orders": "d2"}},
+        {**facts, "project": "p2"},
+    ):
+        assert daily_fingerprint(changed, args) != same
+    assert daily_fingerprint(facts, [*args, "--threads", "4"]) != same
